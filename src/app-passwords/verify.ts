@@ -1,0 +1,37 @@
+/**
+ * The decision on an app password found by its keyed hash: does it belong
+ * to the named user, is the account enabled, is the password neither revoked
+ * nor expired, and is it used by the application it is assigned to? Pure:
+ * the lookup and the binding write are the authenticator's.
+ */
+
+export interface StoredAppPassword {
+  username_key: string;
+  disabled_at: number | null;
+  revoked_at: number | null;
+  expires_at: number;
+  application: string | null;
+}
+
+export type AppPasswordRejection = 'wrong-user' | 'account-disabled' | 'revoked' | 'expired' | 'wrong-application';
+
+export type AppPasswordDecision = { ok: true; bindTo: string | null } | { ok: false; reason: AppPasswordRejection };
+
+/**
+ * `application` is the application the endpoint serves, or null where any
+ * application's password is accepted without binding it (GET /api/v1/me).
+ */
+export function checkAppPassword(
+  row: StoredAppPassword,
+  claim: { usernameKey: string; application: string | null },
+  now: number,
+): AppPasswordDecision {
+  if (row.username_key !== claim.usernameKey) return { ok: false, reason: 'wrong-user' };
+  if (row.disabled_at !== null) return { ok: false, reason: 'account-disabled' };
+  if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+  if (row.expires_at <= now) return { ok: false, reason: 'expired' };
+  if (claim.application === null) return { ok: true, bindTo: null };
+  if (row.application === null) return { ok: true, bindTo: claim.application };
+  if (row.application !== claim.application) return { ok: false, reason: 'wrong-application' };
+  return { ok: true, bindTo: null };
+}

@@ -1,0 +1,56 @@
+/**
+ * The one error type of Sésame. Every refusal a caller can act on carries a
+ * stable `code` (listed in docs/API.md) and the HTTP status it maps to.
+ * Messages are for people and must never contain a secret.
+ */
+
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  NAME_REQUIRED: 400,
+  NAME_TOO_LONG: 400,
+  NAME_INVALID_CHARACTERS: 400,
+  NAME_TAKEN: 409,
+  UNKNOWN_APPLICATION: 400,
+  TOO_MANY_APP_PASSWORDS: 409,
+  EXPIRY_OUT_OF_RANGE: 400,
+  APP_PASSWORD_NOT_FOUND: 404,
+  CREDENTIALS_IN_QUERY: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  CSRF_TOKEN_INVALID: 403,
+  FORBIDDEN: 403,
+  THROTTLED: 429,
+  PASSWORD_TOO_SHORT: 400,
+  PASSWORD_TOO_LONG: 400,
+  CURRENT_PASSWORD_WRONG: 403,
+  PASSWORD_NOT_LOCAL: 409,
+  USERNAME_INVALID: 400,
+  USER_EXISTS: 409,
+  USER_NOT_FOUND: 404,
+  POLICY_INVALID: 400,
+  NOT_FOUND: 404,
+  CONFIG_INVALID: 500,
+  SECRET_KEY_MISMATCH: 500,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class SesameError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Seconds a client should wait, for THROTTLED. */
+  readonly retryAfter?: number;
+
+  constructor(code: ErrorCode, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'SesameError';
+    this.code = code;
+    this.status = ERROR_STATUS[code];
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+  }
+}
+
+export function isSesameError(value: unknown, code?: ErrorCode): value is SesameError {
+  return value instanceof SesameError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,69 @@
+/**
+ * Admin policy, stored in the database so that every node applies the same
+ * rules at once. Read where a decision needs it; never cached in-process.
+ */
+import { SesameError } from '../errors.js';
+import type { Db } from '../db/database.js';
+
+export interface Policy {
+  /** Lifetime of a new app password, and the longest a user may choose. */
+  appPasswordLifetimeDays: number;
+  maxActiveAppPasswords: number;
+  /** Revoke a user's app passwords when their primary password changes. */
+  revokeAppPasswordsOnPasswordChange: boolean;
+  /** Accept the primary password over Basic auth (local accounts without 2FA only). */
+  allowPrimaryPasswordOverBasic: boolean;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  appPasswordLifetimeDays: 365,
+  maxActiveAppPasswords: 50,
+  revokeAppPasswordsOnPasswordChange: true,
+  allowPrimaryPasswordOverBasic: false,
+};
+
+export const POLICY_LIMITS = {
+  appPasswordLifetimeDays: { min: 1, max: 3650 },
+  maxActiveAppPasswords: { min: 1, max: 1000 },
+} as const;
+
+type PolicyKey = keyof Policy;
+
+function checkValue(key: PolicyKey, value: unknown): void {
+  if (key === 'appPasswordLifetimeDays' || key === 'maxActiveAppPasswords') {
+    const { min, max } = POLICY_LIMITS[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      throw new SesameError('POLICY_INVALID', `${key} must be a whole number between ${min} and ${max}.`);
+    }
+  } else if (typeof value !== 'boolean') {
+    throw new SesameError('POLICY_INVALID', `${key} must be true or false.`);
+  }
+}
+
+export async function getPolicy(db: Db): Promise<Policy> {
+  const rows = await db.selectFrom('policy').select(['key', 'value']).execute();
+  const policy: Record<string, unknown> = { ...DEFAULT_POLICY };
+  for (const row of rows) {
+    if (row.key in DEFAULT_POLICY) policy[row.key] = JSON.parse(row.value);
+  }
+  return policy as unknown as Policy;
+}
+
+/** Validates every changed value first, then writes them together. */
+export async function updatePolicy(db: Db, changes: Partial<Policy>): Promise<Policy> {
+  const entries = Object.entries(changes) as [PolicyKey, unknown][];
+  for (const [key, value] of entries) {
+    if (!(key in DEFAULT_POLICY)) throw new SesameError('POLICY_INVALID', `Unknown policy setting "${key}".`);
+    checkValue(key, value);
+  }
+  await db.transaction().execute(async (trx) => {
+    for (const [key, value] of entries) {
+      await trx
+        .insertInto('policy')
+        .values({ key, value: JSON.stringify(value) })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
+        .execute();
+    }
+  });
+  return getPolicy(db);
+}

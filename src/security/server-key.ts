@@ -1,0 +1,80 @@
+/**
+ * The server key: 32 random bytes from SESAME_SECRET_KEY or from
+ * `<data dir>/secret.key` (created mode 0600 on first start). Purpose-bound
+ * subkeys are derived with HKDF so that app-password hashes, CSRF tokens and
+ * the key fingerprint never share a key. The database records the
+ * fingerprint; a node holding another key refuses to start rather than
+ * silently rejecting every password.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SesameError } from '../errors.js';
+import type { Db } from '../db/database.js';
+
+export interface ServerKey {
+  /** HMAC-SHA-256 of an app-password secret, hex: what is stored and looked up. */
+  hashAppPassword(secret: string): string;
+  /** CSRF token bound to one session token. */
+  csrfToken(sessionToken: string): string;
+  /** Public, non-reversible identifier of the key. */
+  readonly fingerprint: string;
+}
+
+const KEY_FILE = 'secret.key';
+const FINGERPRINT_META = 'secret_key_fingerprint';
+
+function subkey(master: Buffer, purpose: string): Buffer {
+  return Buffer.from(crypto.hkdfSync('sha256', master, Buffer.alloc(0), `sesame ${purpose}`, 32));
+}
+
+export function createServerKey(master: Buffer): ServerKey {
+  const appPasswordKey = subkey(master, 'app-password');
+  const csrfKey = subkey(master, 'csrf');
+  const fingerprint = crypto.createHmac('sha256', subkey(master, 'fingerprint')).update('fingerprint').digest('hex').slice(0, 16);
+  return {
+    hashAppPassword: (secret) => crypto.createHmac('sha256', appPasswordKey).update(secret, 'utf8').digest('hex'),
+    csrfToken: (sessionToken) => crypto.createHmac('sha256', csrfKey).update(sessionToken, 'utf8').digest('base64url'),
+    fingerprint,
+  };
+}
+
+function readOrCreateKeyFile(dataDir: string): Buffer {
+  const file = path.join(dataDir, KEY_FILE);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try {
+    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  if ((fs.statSync(file).mode & 0o077) !== 0) {
+    throw new SesameError('CONFIG_INVALID', `Invalid configuration: ${file} must be readable by its owner only (chmod 600).`);
+  }
+  const hex = fs.readFileSync(file, 'utf8').trim();
+  if (!/^[0-9a-f]{64}$/i.test(hex)) {
+    throw new SesameError('CONFIG_INVALID', `Invalid configuration: ${file} must hold 64 hexadecimal characters.`);
+  }
+  return Buffer.from(hex, 'hex');
+}
+
+export function loadServerKey(options: { secretKeyHex: string | undefined; dataDir: string }): ServerKey {
+  const master = options.secretKeyHex ? Buffer.from(options.secretKeyHex, 'hex') : readOrCreateKeyFile(options.dataDir);
+  return createServerKey(master);
+}
+
+/** Records the key's fingerprint on first start; refuses a different key afterwards. */
+export async function checkKeyFingerprint(db: Db, key: ServerKey): Promise<void> {
+  await db
+    .insertInto('meta')
+    .values({ key: FINGERPRINT_META, value: key.fingerprint })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('meta').select('value').where('key', '=', FINGERPRINT_META).executeTakeFirstOrThrow();
+  if (row.value !== key.fingerprint) {
+    throw new SesameError(
+      'SECRET_KEY_MISMATCH',
+      `This node's secret key (fingerprint ${key.fingerprint}) is not the key this database was set up with ` +
+        `(fingerprint ${row.value}). Every node must use the same SESAME_SECRET_KEY; refusing to start.`,
+    );
+  }
+}
