@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
+import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { getPolicy } from '../policy/policy.js';
 import type { Context } from '../context.js';
@@ -21,7 +22,7 @@ export interface User {
   authSource: AuthSource;
   twoFactor: boolean;
   disabled: boolean;
-  createdAt: number;
+  createdAt: string;
 }
 
 export function toUser(row: UsersTable): User {
@@ -32,7 +33,7 @@ export function toUser(row: UsersTable): User {
     authSource: row.auth_source,
     twoFactor: row.totp_secret !== null,
     disabled: row.disabled_at !== null,
-    createdAt: row.created_at,
+    createdAt: formatInstant(row.created_at),
   };
 }
 

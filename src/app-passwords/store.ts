@@ -44,7 +44,7 @@ export function toView(row: AppPasswordsTable, now: number): AppPasswordView {
             at: formatInstant(row.last_used_at),
             ip: row.last_used_ip ?? '',
             client: row.last_used_client ?? '',
-            application: row.last_used_application,
+            application: row.last_used_application || null,
           },
   };
 }

@@ -15,19 +15,11 @@ import { checkAppPassword } from '../app-passwords/verify.js';
 import { verifyPassword } from '../accounts/primary-password.js';
 import { usernameKey } from '../accounts/username.js';
 import { getPolicy } from '../policy/policy.js';
-import { isKnownAddress, recordConnection } from '../connections/connections.js';
 import type { UsageRecorder } from '../connections/usage-recorder.js';
 import type { Context } from '../context.js';
 import type { Principal } from './principal.js';
 import { parseBasicAuthorization, type BasicCredentials } from './basic-header.js';
-import {
-  ACCOUNT_FAILURE_LIMIT,
-  ACCOUNT_LOCK_RETRY_AFTER_S,
-  clearAfterSuccess,
-  readThrottle,
-  recordFailure,
-  throttleKeys,
-} from './throttle.js';
+import { guardedAttempt } from './attempt.js';
 
 export interface AuthContext extends Context {
   usage: UsageRecorder;
@@ -45,47 +37,25 @@ export function unauthenticated(): SesameError {
   return new SesameError('UNAUTHENTICATED', 'Authentication required: use your username and an app password.');
 }
 
-export function throttled(retryAfterS: number): SesameError {
-  return new SesameError('THROTTLED', 'Too many failed attempts; try again later.', { retryAfter: retryAfterS });
-}
-
 export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt): Promise<Principal> {
   const parsed = parseBasicAuthorization(attempt.authorization);
   if (parsed.kind === 'absent') throw unauthenticated();
-  const now = ctx.clock.now();
-  const key = parsed.kind === 'basic' ? usernameKey(parsed.credentials.username) : null;
-  const keys = throttleKeys(attempt.ip, key);
-  const state = await readThrottle(ctx.db, keys, now);
-  if (state.retryAfterS > 0) throw throttled(state.retryAfterS);
-  if (parsed.kind === 'malformed' || key === null) {
-    await recordFailure(ctx.db, keys, now);
-    throw unauthenticated();
-  }
-  if (state.accountFailures >= ACCOUNT_FAILURE_LIMIT && !(await isKnownAddress(ctx.db, key, attempt.ip))) {
-    throw throttled(ACCOUNT_LOCK_RETRY_AFTER_S);
-  }
-
-  const principal = await verifyBasicCredentials(ctx, parsed.credentials, key, attempt, now);
-  if (principal === null) {
-    await recordFailure(ctx.db, keys, now);
-    const user = await ctx.db.selectFrom('users').select('id').where('username_key', '=', key).executeTakeFirst();
-    await recordConnection(ctx.db, {
-      usernameKey: key,
-      userId: user?.id ?? null,
-      credential: '',
-      method: 'app-password',
-      application: attempt.application ?? '',
+  const usernameKeyOrNull = parsed.kind === 'basic' ? usernameKey(parsed.credentials.username) : null;
+  return guardedAttempt(
+    ctx,
+    {
       ip: attempt.ip,
       client: attempt.client,
-      outcome: 'failure',
-      firstSeen: now,
-      lastSeen: now,
-      count: 1,
-    });
-    throw unauthenticated();
-  }
-  await clearAfterSuccess(ctx.db, keys, state);
-  return principal;
+      usernameKey: usernameKeyOrNull,
+      method: 'app-password',
+      application: attempt.application ?? '',
+    },
+    () =>
+      parsed.kind === 'basic' && usernameKeyOrNull !== null
+        ? verifyBasicCredentials(ctx, parsed.credentials, usernameKeyOrNull, attempt, ctx.clock.now())
+        : Promise.resolve(null),
+    unauthenticated,
+  );
 }
 
 async function verifyBasicCredentials(

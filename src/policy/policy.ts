@@ -4,6 +4,8 @@
  */
 import { SesameError } from '../errors.js';
 import type { Db } from '../db/database.js';
+import type { Context } from '../context.js';
+import { recordAudit, type Actor } from '../audit/audit-log.js';
 
 export interface Policy {
   /** Lifetime of a new app password, and the longest a user may choose. */
@@ -50,13 +52,13 @@ export async function getPolicy(db: Db): Promise<Policy> {
 }
 
 /** Validates every changed value first, then writes them together. */
-export async function updatePolicy(db: Db, changes: Partial<Policy>): Promise<Policy> {
+export async function updatePolicy(ctx: Context, changes: Partial<Policy>, actor: Actor): Promise<Policy> {
   const entries = Object.entries(changes) as [PolicyKey, unknown][];
   for (const [key, value] of entries) {
     if (!(key in DEFAULT_POLICY)) throw new SesameError('POLICY_INVALID', `Unknown policy setting "${key}".`);
     checkValue(key, value);
   }
-  await db.transaction().execute(async (trx) => {
+  await ctx.db.transaction().execute(async (trx) => {
     for (const [key, value] of entries) {
       await trx
         .insertInto('policy')
@@ -64,6 +66,7 @@ export async function updatePolicy(db: Db, changes: Partial<Policy>): Promise<Po
         .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
         .execute();
     }
+    await recordAudit(trx, ctx.clock.now(), actor, { action: 'policy.updated', target: 'policy', details: { ...changes } });
   });
-  return getPolicy(db);
+  return getPolicy(ctx.db);
 }

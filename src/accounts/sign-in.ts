@@ -1,0 +1,78 @@
+/**
+ * Web sign-in with the primary password, plus the TOTP code when the
+ * account has 2FA. Guarded like Basic auth (throttling, account limit);
+ * every wrong answer is the same INVALID_CREDENTIALS, and the password is
+ * checked with the same argon2 cost whether or not the account exists.
+ */
+import { SesameError } from '../errors.js';
+import { guardedAttempt } from '../auth/attempt.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { recordConnection } from '../connections/connections.js';
+import type { Context } from '../context.js';
+import type { SignInMethod } from '../db/schema.js';
+import { verifyPassword } from './primary-password.js';
+import { createSession } from './sessions.js';
+import { verifyTotpCode } from './totp.js';
+import { toUser, type User } from './users.js';
+import { usernameKey } from './username.js';
+
+export interface SignInRequest {
+  username: string;
+  password: string;
+  totp?: string;
+  ip: string;
+  client: string;
+}
+
+export interface SignInResult {
+  user: User;
+  token: string;
+  sessionId: string;
+  expiresAt: number;
+}
+
+function invalidCredentials(): SesameError {
+  return new SesameError('INVALID_CREDENTIALS', 'Wrong username, password or verification code.');
+}
+
+export async function signIn(ctx: Context, request: SignInRequest): Promise<SignInResult> {
+  const key = usernameKey(request.username);
+  const checked = await guardedAttempt(
+    ctx,
+    { ip: request.ip, client: request.client, usernameKey: key, method: 'password', application: '' },
+    async () => {
+      const row = await ctx.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
+      const local = row !== undefined && row.auth_source === 'local' && row.disabled_at === null;
+      const passwordOk = await verifyPassword(local ? row.password_hash : null, request.password);
+      if (!passwordOk || !local) return null;
+      if (row.totp_secret === null) return { row, method: 'password' as SignInMethod };
+      if (request.totp === undefined || request.totp === '') {
+        throw new SesameError('TOTP_REQUIRED', 'Enter the verification code from your authenticator app.');
+      }
+      return verifyTotpCode(row.totp_secret, request.totp, ctx.clock.now()) ? { row, method: 'password+totp' as SignInMethod } : null;
+    },
+    invalidCredentials,
+  );
+  const session = await createSession(ctx, { userId: checked.row.id, method: checked.method, ip: request.ip, client: request.client });
+  const now = ctx.clock.now();
+  await recordConnection(ctx.db, {
+    usernameKey: key,
+    userId: checked.row.id,
+    credential: '',
+    method: checked.method,
+    application: '',
+    ip: request.ip,
+    client: request.client,
+    outcome: 'success',
+    firstSeen: now,
+    lastSeen: now,
+    count: 1,
+  });
+  await recordAudit(ctx.db, now, { userId: checked.row.id, name: checked.row.username, ip: request.ip }, {
+    action: 'session.created',
+    targetUserId: checked.row.id,
+    target: checked.row.username,
+    details: { method: checked.method },
+  });
+  return { user: toUser(checked.row), ...session };
+}

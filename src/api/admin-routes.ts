@@ -1,0 +1,79 @@
+/**
+ * Administration (admins only): users (list, create, disable, their app
+ * passwords), revoking any app password, the policy, and the audit log.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { SesameError } from '../errors.js';
+import { createUser, disableUser, getUserById, listUsers } from '../accounts/users.js';
+import { listAppPasswords, revokeAppPassword } from '../app-passwords/store.js';
+import { formatInstant } from '../app-passwords/expiry.js';
+import { listAudit } from '../audit/audit-log.js';
+import { getPolicy, updatePolicy } from '../policy/policy.js';
+import { actorOf } from '../http/request-source.js';
+import { AppPasswordReply, AuditQuery, AuditReply, CreateUserBody, ErrorReply, IdParams, PolicyBody, PolicyReply, UserReply } from './schemas.js';
+
+export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = app.sesame;
+  const admin = { auth: 'admin' } as const;
+
+  app.get(
+    '/admin/users',
+    { config: admin, schema: { response: { 200: Type.Object({ users: Type.Array(UserReply) }), '4xx': ErrorReply } } },
+    async () => ({ users: await listUsers(services) }),
+  );
+
+  app.post(
+    '/admin/users',
+    { config: admin, schema: { body: CreateUserBody, response: { 201: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
+    async (request, reply) => {
+      const user = await createUser(services, { ...request.body, role: request.body.role ?? 'user' }, actorOf(request));
+      return reply.status(201).send({ user });
+    },
+  );
+
+  app.post(
+    '/admin/users/:id/disable',
+    { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
+    async (request) => ({ user: await disableUser(services, request.params.id, actorOf(request)) }),
+  );
+
+  app.get(
+    '/admin/users/:id/app-passwords',
+    { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ appPasswords: Type.Array(AppPasswordReply) }), '4xx': ErrorReply } } },
+    async (request) => {
+      await getUserById(services, request.params.id);
+      return { appPasswords: await listAppPasswords(services, request.params.id) };
+    },
+  );
+
+  app.delete(
+    '/admin/app-passwords/:id',
+    { config: admin, schema: { params: IdParams, response: { 204: Type.Null(), '4xx': ErrorReply } } },
+    async (request, reply) => {
+      await revokeAppPassword(services, request.params.id, actorOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get('/admin/policy', { config: admin, schema: { response: { 200: PolicyReply, '4xx': ErrorReply } } }, () =>
+    getPolicy(services.db),
+  );
+
+  app.put(
+    '/admin/policy',
+    { config: admin, schema: { body: PolicyBody, response: { 200: PolicyReply, '4xx': ErrorReply } } },
+    (request) => updatePolicy(services, request.body, actorOf(request)),
+  );
+
+  app.get(
+    '/admin/audit',
+    { config: admin, schema: { querystring: AuditQuery, response: { 200: AuditReply, '4xx': ErrorReply } } },
+    async (request) => {
+      const before = request.query.before === undefined ? undefined : Date.parse(request.query.before);
+      if (before !== undefined && Number.isNaN(before)) throw new SesameError('VALIDATION_FAILED', '"before" must be an ISO 8601 instant.');
+      const entries = await listAudit(services.db, { limit: request.query.limit ?? 100, ...(before === undefined ? {} : { before }) });
+      return { entries: entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })) };
+    },
+  );
+};

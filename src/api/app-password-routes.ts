@@ -1,0 +1,61 @@
+/**
+ * The signed-in user's app passwords: list, create (the reply is the only
+ * place the secret ever appears, marked no-store), rename or assign
+ * ("Configurer"), delete; and the applications they can be assigned to.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { APPLICATIONS } from '../app-passwords/applications.js';
+import { createAppPassword, deleteAppPassword, listAppPasswords, updateAppPassword } from '../app-passwords/store.js';
+import { actorOf } from '../http/request-source.js';
+import {
+  AppPasswordReply,
+  ApplicationReply,
+  CreateAppPasswordBody,
+  CreatedAppPasswordReply,
+  ErrorReply,
+  IdParams,
+  UpdateAppPasswordBody,
+} from './schemas.js';
+
+export const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = app.sesame;
+
+  app.get(
+    '/applications',
+    { schema: { response: { 200: Type.Object({ applications: Type.Array(ApplicationReply) }), '4xx': ErrorReply } } },
+    async () => ({ applications: [...APPLICATIONS] }),
+  );
+
+  app.get(
+    '/app-passwords',
+    { schema: { response: { 200: Type.Object({ appPasswords: Type.Array(AppPasswordReply) }), '4xx': ErrorReply } } },
+    async (request) => ({ appPasswords: await listAppPasswords(services, request.principal!.userId) }),
+  );
+
+  app.post(
+    '/app-passwords',
+    { schema: { body: CreateAppPasswordBody, response: { 201: CreatedAppPasswordReply, '4xx': ErrorReply } } },
+    async (request, reply) => {
+      const created = await createAppPassword(services, request.principal!.userId, request.body, actorOf(request));
+      return reply.status(201).send({ appPassword: created.appPassword, password: created.secret });
+    },
+  );
+
+  app.patch(
+    '/app-passwords/:id',
+    { schema: { params: IdParams, body: UpdateAppPasswordBody, response: { 200: Type.Object({ appPassword: AppPasswordReply }), '4xx': ErrorReply } } },
+    async (request) => ({
+      appPassword: await updateAppPassword(services, request.principal!.userId, request.params.id, request.body, actorOf(request)),
+    }),
+  );
+
+  app.delete(
+    '/app-passwords/:id',
+    { schema: { params: IdParams, response: { 204: Type.Null(), '4xx': ErrorReply } } },
+    async (request, reply) => {
+      await deleteAppPassword(services, request.principal!.userId, request.params.id, actorOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+};

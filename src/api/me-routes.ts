@@ -1,0 +1,43 @@
+/**
+ * GET /me — who am I (by session, or by Basic auth so that a client can test
+ * its credentials: any application's password, never bound by this call);
+ * PUT /me/password — change the primary password.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { changeOwnPassword, getUserById } from '../accounts/users.js';
+import { actorOf } from '../http/request-source.js';
+import { ChangePasswordBody, ChangePasswordReply, ErrorReply, MeReply } from './schemas.js';
+
+export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = app.sesame;
+
+  app.get(
+    '/me',
+    { config: { auth: 'session-or-basic', basicChallenge: true }, schema: { response: { 200: MeReply, '4xx': ErrorReply } } },
+    async (request) => {
+      const principal = request.principal!;
+      const user = await getUserById(services, principal.userId);
+      return {
+        user,
+        via: principal.via,
+        ...(request.sessionToken ? { csrfToken: services.key.csrfToken(request.sessionToken) } : {}),
+      };
+    },
+  );
+
+  app.put(
+    '/me/password',
+    { schema: { body: ChangePasswordBody, response: { 200: ChangePasswordReply, '4xx': ErrorReply } } },
+    async (request) => {
+      const principal = request.principal!;
+      return changeOwnPassword(
+        services,
+        principal.userId,
+        request.body.currentPassword,
+        request.body.newPassword,
+        actorOf(request),
+        principal.sessionId,
+      );
+    },
+  );
+};

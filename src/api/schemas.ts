@@ -1,0 +1,146 @@
+/**
+ * Request and reply schemas of the JSON API (TypeBox), shared by routes and
+ * by the generated API documentation. Bounds here are generous outer
+ * limits; the domain applies the exact rules and their error codes.
+ */
+import { Type } from '@sinclair/typebox';
+
+export const ErrorReply = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String() }),
+});
+
+export const UserReply = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('user')]),
+  authSource: Type.Union([Type.Literal('local'), Type.Literal('oidc')]),
+  twoFactor: Type.Boolean(),
+  disabled: Type.Boolean(),
+  createdAt: Type.String({ description: 'ISO 8601 with offset' }),
+});
+
+const Text = (maxLength: number) => Type.String({ maxLength });
+
+export const SignInBody = Type.Object(
+  { username: Text(256), password: Text(4096), totp: Type.Optional(Text(16)) },
+  { additionalProperties: false },
+);
+
+export const SessionReply = Type.Object({
+  user: UserReply,
+  csrfToken: Type.String(),
+  expiresAt: Type.String(),
+});
+
+export const MeReply = Type.Object({
+  user: UserReply,
+  via: Type.Union([Type.Literal('session'), Type.Literal('app-password'), Type.Literal('primary-password')]),
+  csrfToken: Type.Optional(Type.String()),
+});
+
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Text(4096), newPassword: Text(4096) },
+  { additionalProperties: false },
+);
+
+export const ChangePasswordReply = Type.Object({ revokedAppPasswords: Type.Integer() });
+
+export const AppPasswordReply = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  application: Type.Union([Type.String(), Type.Null()]),
+  assignedBy: Type.Union([Type.Literal('user'), Type.Literal('first-use'), Type.Null()]),
+  createdAt: Type.String(),
+  expiresAt: Type.String({ description: 'ISO 8601 with offset, e.g. 2025-09-06T11:40:22+00:00' }),
+  expired: Type.Boolean(),
+  lastUsed: Type.Union([
+    Type.Object({ at: Type.String(), ip: Type.String(), client: Type.String(), application: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Null(),
+  ]),
+});
+
+export const CreateAppPasswordBody = Type.Object(
+  {
+    name: Text(1024),
+    application: Type.Optional(Type.Union([Text(64), Type.Null()])),
+    expiresInDays: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+export const CreatedAppPasswordReply = Type.Object({
+  appPassword: AppPasswordReply,
+  password: Type.String({ description: 'The secret, shown this once and never again' }),
+});
+
+export const UpdateAppPasswordBody = Type.Object(
+  { name: Type.Optional(Text(1024)), application: Type.Optional(Type.Union([Text(64), Type.Null()])) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const ConnectionReply = Type.Object({
+  id: Type.String(),
+  method: Type.String(),
+  outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+  application: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.String(),
+  client: Type.String(),
+  firstSeen: Type.String(),
+  lastSeen: Type.String(),
+  count: Type.Integer(),
+  appPassword: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+});
+
+export const ApplicationReply = Type.Object({
+  id: Type.String(),
+  label: Type.Object({ fr: Type.String(), en: Type.String() }),
+  endpoints: Type.Array(Type.String()),
+});
+
+export const CreateUserBody = Type.Object(
+  { username: Text(256), password: Text(4096), role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])) },
+  { additionalProperties: false },
+);
+
+export const PolicyReply = Type.Object({
+  appPasswordLifetimeDays: Type.Integer(),
+  maxActiveAppPasswords: Type.Integer(),
+  revokeAppPasswordsOnPasswordChange: Type.Boolean(),
+  allowPrimaryPasswordOverBasic: Type.Boolean(),
+});
+
+export const PolicyBody = Type.Partial(
+  Type.Object({
+    appPasswordLifetimeDays: Type.Integer(),
+    maxActiveAppPasswords: Type.Integer(),
+    revokeAppPasswordsOnPasswordChange: Type.Boolean(),
+    allowPrimaryPasswordOverBasic: Type.Boolean(),
+  }),
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const AuditQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+    before: Type.Optional(Type.String({ format: 'date-time', description: 'Entries strictly older than this instant' })),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditReply = Type.Object({
+  entries: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      at: Type.String(),
+      actor: Type.String(),
+      actorUserId: Type.Union([Type.String(), Type.Null()]),
+      action: Type.String(),
+      target: Type.String(),
+      targetUserId: Type.Union([Type.String(), Type.Null()]),
+      ip: Type.String(),
+      details: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  ),
+});

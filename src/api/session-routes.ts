@@ -1,0 +1,46 @@
+/**
+ * POST /session signs in (password, plus TOTP code with 2FA) and sets the
+ * session cookie; DELETE /session signs out.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { signIn } from '../accounts/sign-in.js';
+import { deleteSession } from '../accounts/sessions.js';
+import { formatInstant } from '../app-passwords/expiry.js';
+import { recordAudit } from '../audit/audit-log.js';
+import { sessionCookieName } from '../auth/http-auth.js';
+import { actorOf, clientOf } from '../http/request-source.js';
+import { ErrorReply, SessionReply, SignInBody } from './schemas.js';
+
+export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const services = app.sesame;
+  const secure = services.config.publicUrl.protocol === 'https:';
+
+  app.post(
+    '/session',
+    { config: { auth: 'none' }, schema: { body: SignInBody, response: { 200: SessionReply, '4xx': ErrorReply } } },
+    async (request, reply) => {
+      const result = await signIn(services, { ...request.body, ip: request.ip, client: clientOf(request) });
+      reply.setCookie(sessionCookieName(services), result.token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure,
+        expires: new Date(result.expiresAt),
+      });
+      return { user: result.user, csrfToken: services.key.csrfToken(result.token), expiresAt: formatInstant(result.expiresAt) };
+    },
+  );
+
+  app.delete('/session', { schema: { response: { 204: Type.Null(), '4xx': ErrorReply } } }, async (request, reply) => {
+    const principal = request.principal!;
+    await deleteSession(services.db, principal.sessionId!);
+    await recordAudit(services.db, services.clock.now(), actorOf(request), {
+      action: 'session.deleted',
+      targetUserId: principal.userId,
+      target: principal.username,
+    });
+    reply.clearCookie(sessionCookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure });
+    return reply.status(204).send(null);
+  });
+};
