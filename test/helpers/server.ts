@@ -1,0 +1,116 @@
+/**
+ * Starts real Sésame servers for tests: on SQLite (a fresh data directory)
+ * or on the throwaway PostgreSQL cluster of the test run (a fresh database
+ * per server unless one is shared to make several nodes), listening on
+ * 127.0.0.1 with a random port.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import pg from 'pg';
+import type { LogEvent } from 'kysely';
+import { loadConfig } from '../../src/config/config.js';
+import { buildServer, type Server } from '../../src/server.js';
+import type { Clock } from '../../src/context.js';
+import { createUser } from '../../src/accounts/users.js';
+
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type DialectName = (typeof DIALECTS)[number];
+
+export function testPostgresUrl(): string {
+  const url = process.env.SESAME_TEST_PG_URL;
+  if (!url) throw new Error('SESAME_TEST_PG_URL is not set: run the suite with `npm test`, which starts PostgreSQL.');
+  return url;
+}
+
+/** Creates an empty database on the test cluster and returns its URL. */
+export async function createPostgresDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: testPostgresUrl() });
+  await admin.connect();
+  const name = `sesame_${crypto.randomBytes(6).toString('hex')}`;
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(testPostgresUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export function tempDir(prefix = 'sesame-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface TestServerOptions {
+  dialect: DialectName;
+  /** Share a PostgreSQL database with another node. */
+  databaseUrl?: string;
+  /** 64 hex characters; a fresh random key by default. */
+  secretKeyHex?: string;
+  clock?: Clock;
+  logStream?: Writable;
+  /** Observes every SQL statement the server runs. */
+  onQuery?: (event: LogEvent) => void;
+  env?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  server: Server;
+  databaseUrl: string | undefined;
+  secretKeyHex: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: TestServerOptions): Promise<TestServer> {
+  const dataDir = tempDir();
+  const databaseUrl = options.dialect === 'postgres' ? (options.databaseUrl ?? (await createPostgresDatabase())) : undefined;
+  const secretKeyHex = options.secretKeyHex ?? crypto.randomBytes(32).toString('hex');
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '8080',
+    DATA_DIR: dataDir,
+    SESAME_SECRET_KEY: secretKeyHex,
+    LOG_LEVEL: options.logStream ? 'info' : 'silent',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...options.env,
+  });
+  const server = await buildServer({
+    config,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
+  const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url: address,
+    server,
+    databaseUrl,
+    secretKeyHex,
+    dataDir,
+    async close() {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(public current = Date.UTC(2026, 0, 15, 9, 30, 0)) {}
+  now(): number {
+    return this.current;
+  }
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+/** Creates a local account directly through the domain (test set-up, not under test). */
+export async function addUser(server: TestServer, username: string, password = 'correct horse battery', role: 'admin' | 'user' = 'user') {
+  return createUser(server.server.services, { username, password, role }, { userId: null, name: 'test', ip: '' });
+}
