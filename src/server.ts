@@ -57,7 +57,11 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const key = loadServerKey(config);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(options.onQuery ? { onQuery: options.onQuery } : {}) });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+  });
   try {
     await checkKeyFingerprint(db, key);
   } catch (error) {

@@ -53,12 +53,25 @@ export async function validateSessionToken(ctx: Context, token: string): Promise
   const row = await ctx.db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.id', 'sessions.user_id', 'sessions.method', 'sessions.expires_at', 'sessions.last_seen_at', 'users.username', 'users.role', 'users.disabled_at'])
+    .select([
+      'sessions.id',
+      'sessions.user_id',
+      'sessions.method',
+      'sessions.expires_at',
+      'sessions.last_seen_at',
+      'users.username',
+      'users.role',
+      'users.disabled_at',
+    ])
     .where('sessions.id', '=', hashToken(token))
     .executeTakeFirst();
   if (!row || row.disabled_at !== null || row.expires_at <= now) return null;
   if (now - row.last_seen_at >= SESSION_BUMP_MS) {
-    await ctx.db.updateTable('sessions').set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS }).where('id', '=', row.id).execute();
+    await ctx.db
+      .updateTable('sessions')
+      .set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS })
+      .where('id', '=', row.id)
+      .execute();
   }
   return { id: row.id, userId: row.user_id, username: row.username, role: row.role, method: row.method };
 }

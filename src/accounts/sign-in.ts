@@ -49,11 +49,18 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
       if (request.totp === undefined || request.totp === '') {
         throw new SesameError('TOTP_REQUIRED', 'Enter the verification code from your authenticator app.');
       }
-      return verifyTotpCode(row.totp_secret, request.totp, ctx.clock.now()) ? { row, method: 'password+totp' as SignInMethod } : null;
+      return verifyTotpCode(row.totp_secret, request.totp, ctx.clock.now())
+        ? { row, method: 'password+totp' as SignInMethod }
+        : null;
     },
     invalidCredentials,
   );
-  const session = await createSession(ctx, { userId: checked.row.id, method: checked.method, ip: request.ip, client: request.client });
+  const session = await createSession(ctx, {
+    userId: checked.row.id,
+    method: checked.method,
+    ip: request.ip,
+    client: request.client,
+  });
   const now = ctx.clock.now();
   await recordConnection(ctx.db, {
     usernameKey: key,
@@ -68,11 +75,16 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
     lastSeen: now,
     count: 1,
   });
-  await recordAudit(ctx.db, now, { userId: checked.row.id, name: checked.row.username, ip: request.ip }, {
-    action: 'session.created',
-    targetUserId: checked.row.id,
-    target: checked.row.username,
-    details: { method: checked.method },
-  });
+  await recordAudit(
+    ctx.db,
+    now,
+    { userId: checked.row.id, name: checked.row.username, ip: request.ip },
+    {
+      action: 'session.created',
+      targetUserId: checked.row.id,
+      target: checked.row.username,
+      details: { method: checked.method },
+    },
+  );
   return { user: toUser(checked.row), ...session };
 }

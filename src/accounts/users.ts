@@ -61,13 +61,21 @@ export async function createUser(
     const existing = await trx.selectFrom('users').select('id').where('username_key', '=', key).executeTakeFirst();
     if (existing) throw new SesameError('USER_EXISTS', `A user named "${username}" already exists.`);
     await trx.insertInto('users').values(row).execute();
-    await recordAudit(trx, now, actor, { action: 'user.created', targetUserId: row.id, target: username, details: { role: row.role } });
+    await recordAudit(trx, now, actor, {
+      action: 'user.created',
+      targetUserId: row.id,
+      target: username,
+      details: { role: row.role },
+    });
   });
   return toUser(row);
 }
 
 export async function countUsers(ctx: Context): Promise<number> {
-  const { count } = await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  const { count } = await ctx.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(count);
 }
 
@@ -159,7 +167,11 @@ export async function changeOwnPassword(
   actor: Actor,
   sessionId: string | undefined,
 ): Promise<{ revokedAppPasswords: number }> {
-  const row = await ctx.db.selectFrom('users').select(['password_hash', 'auth_source']).where('id', '=', userId).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('users')
+    .select(['password_hash', 'auth_source'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
   if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
   if (row.auth_source !== 'local') {
     throw new SesameError('PASSWORD_NOT_LOCAL', 'This account signs in through single sign-on and has no password here.');

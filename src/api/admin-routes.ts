@@ -11,7 +11,17 @@ import { formatInstant } from '../app-passwords/expiry.js';
 import { listAudit } from '../audit/audit-log.js';
 import { getPolicy, updatePolicy } from '../policy/policy.js';
 import { actorOf } from '../http/request-source.js';
-import { AppPasswordReply, AuditQuery, AuditReply, CreateUserBody, ErrorReply, IdParams, PolicyBody, PolicyReply, UserReply } from './schemas.js';
+import {
+  AppPasswordReply,
+  AuditQuery,
+  AuditReply,
+  CreateUserBody,
+  ErrorReply,
+  IdParams,
+  PolicyBody,
+  PolicyReply,
+  UserReply,
+} from './schemas.js';
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = app.sesame;
@@ -40,7 +50,13 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/admin/users/:id/app-passwords',
-    { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ appPasswords: Type.Array(AppPasswordReply) }), '4xx': ErrorReply } } },
+    {
+      config: admin,
+      schema: {
+        params: IdParams,
+        response: { 200: Type.Object({ appPasswords: Type.Array(AppPasswordReply) }), '4xx': ErrorReply },
+      },
+    },
     async (request) => {
       await getUserById(services, request.params.id);
       return { appPasswords: await listAppPasswords(services, request.params.id) };
@@ -71,8 +87,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { config: admin, schema: { querystring: AuditQuery, response: { 200: AuditReply, '4xx': ErrorReply } } },
     async (request) => {
       const before = request.query.before === undefined ? undefined : Date.parse(request.query.before);
-      if (before !== undefined && Number.isNaN(before)) throw new SesameError('VALIDATION_FAILED', '"before" must be an ISO 8601 instant.');
-      const entries = await listAudit(services.db, { limit: request.query.limit ?? 100, ...(before === undefined ? {} : { before }) });
+      if (before !== undefined && Number.isNaN(before))
+        throw new SesameError('VALIDATION_FAILED', '"before" must be an ISO 8601 instant.');
+      const entries = await listAudit(services.db, {
+        limit: request.query.limit ?? 100,
+        ...(before === undefined ? {} : { before }),
+      });
       return { entries: entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })) };
     },
   );

@@ -44,9 +44,21 @@ export const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.patch(
     '/app-passwords/:id',
-    { schema: { params: IdParams, body: UpdateAppPasswordBody, response: { 200: Type.Object({ appPassword: AppPasswordReply }), '4xx': ErrorReply } } },
+    {
+      schema: {
+        params: IdParams,
+        body: UpdateAppPasswordBody,
+        response: { 200: Type.Object({ appPassword: AppPasswordReply }), '4xx': ErrorReply },
+      },
+    },
     async (request) => ({
-      appPassword: await updateAppPassword(services, request.principal!.userId, request.params.id, request.body, actorOf(request)),
+      appPassword: await updateAppPassword(
+        services,
+        request.principal!.userId,
+        request.params.id,
+        request.body,
+        actorOf(request),
+      ),
     }),
   );
 

@@ -17,7 +17,10 @@ export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/forward-auth/:application',
     {
       config: { auth: 'none', basicChallenge: true },
-      schema: { params: Type.Object({ application: Type.String({ maxLength: 64 }) }), response: { 204: Type.Null(), '4xx': ErrorReply } },
+      schema: {
+        params: Type.Object({ application: Type.String({ maxLength: 64 }) }),
+        response: { 204: Type.Null(), '4xx': ErrorReply },
+      },
     },
     async (request, reply) => {
       const application = requireApplication(request.params.application);

@@ -54,7 +54,12 @@ export const AppPasswordReply = Type.Object({
   expiresAt: Type.String({ description: 'ISO 8601 with offset, e.g. 2025-09-06T11:40:22+00:00' }),
   expired: Type.Boolean(),
   lastUsed: Type.Union([
-    Type.Object({ at: Type.String(), ip: Type.String(), client: Type.String(), application: Type.Union([Type.String(), Type.Null()]) }),
+    Type.Object({
+      at: Type.String(),
+      ip: Type.String(),
+      client: Type.String(),
+      application: Type.Union([Type.String(), Type.Null()]),
+    }),
     Type.Null(),
   ]),
 });

@@ -57,7 +57,11 @@ export interface CreateAppPasswordInput {
 
 /** Serialises concurrent changes to one user's passwords on every dialect (a row lock on PostgreSQL). */
 async function lockUser(trx: Db, userId: string): Promise<void> {
-  const result = await trx.updateTable('users').set((eb) => ({ id: eb.ref('id') })).where('id', '=', userId).executeTakeFirst();
+  const result = await trx
+    .updateTable('users')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('id', '=', userId)
+    .executeTakeFirst();
   if (Number(result.numUpdatedRows) === 0) throw new SesameError('USER_NOT_FOUND', 'No such user.');
 }
 
@@ -193,7 +197,12 @@ export async function updateAppPassword(
       action: 'app-password.updated',
       targetUserId: userId,
       target: updated.name,
-      details: { appPasswordId: id, previousName: row.name, application: updated.application, previousApplication: row.application },
+      details: {
+        appPasswordId: id,
+        previousName: row.name,
+        application: updated.application,
+        previousApplication: row.application,
+      },
     });
     return toView(updated, now);
   });

@@ -121,12 +121,17 @@ async function bindOnFirstUse(
       const current = await trx.selectFrom('app_passwords').select('application').where('id', '=', row.id).executeTakeFirst();
       return current?.application === application;
     }
-    await recordAudit(trx, now, { userId: row.user_id, name: attempt.client || 'client', ip: attempt.ip }, {
-      action: 'app-password.assigned-on-first-use',
-      targetUserId: row.user_id,
-      target: row.name,
-      details: { appPasswordId: row.id, application },
-    });
+    await recordAudit(
+      trx,
+      now,
+      { userId: row.user_id, name: attempt.client || 'client', ip: attempt.ip },
+      {
+        action: 'app-password.assigned-on-first-use',
+        targetUserId: row.user_id,
+        target: row.name,
+        details: { appPasswordId: row.id, application },
+      },
+    );
     return true;
   });
 }

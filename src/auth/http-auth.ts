@@ -16,8 +16,20 @@ import type { Services } from '../http/services.js';
 import { authenticateBasic, unauthenticated } from './authenticator.js';
 
 const CREDENTIAL_QUERY_KEYS = new Set([
-  'password', 'passwd', 'pass', 'pwd', 'secret', 'app_password', 'apppassword',
-  'token', 'access_token', 'auth', 'authorization', 'api_key', 'apikey', 'session',
+  'password',
+  'passwd',
+  'pass',
+  'pwd',
+  'secret',
+  'app_password',
+  'apppassword',
+  'token',
+  'access_token',
+  'auth',
+  'authorization',
+  'api_key',
+  'apikey',
+  'session',
 ]);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
@@ -44,7 +56,13 @@ async function authenticateSession(services: Services, request: FastifyRequest):
     }
   }
   request.sessionToken = token;
-  request.principal = { userId: session.userId, username: session.username, role: session.role, via: 'session', sessionId: session.id };
+  request.principal = {
+    userId: session.userId,
+    username: session.username,
+    role: session.role,
+    via: 'session',
+    sessionId: session.id,
+  };
   return true;
 }
 
@@ -74,7 +92,10 @@ export const httpAuth = fp(
     app.addHook('onRequest', async (request) => {
       const query = request.query;
       if (query && typeof query === 'object' && Object.keys(query).some((k) => CREDENTIAL_QUERY_KEYS.has(k.toLowerCase()))) {
-        throw new SesameError('CREDENTIALS_IN_QUERY', 'Credentials must never be sent in a URL; send them in the Authorization header or the request body.');
+        throw new SesameError(
+          'CREDENTIALS_IN_QUERY',
+          'Credentials must never be sent in a URL; send them in the Authorization header or the request body.',
+        );
       }
     });
     app.addHook('onRequest', (request, reply) => authenticate(app, request, reply));

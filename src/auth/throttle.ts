@@ -60,7 +60,10 @@ function keyList(keys: ThrottleKeys): string[] {
 export async function readThrottle(db: Db, keys: ThrottleKeys, now: number): Promise<ThrottleState> {
   const rows = await db.selectFrom('throttle').selectAll().where('key', 'in', keyList(keys)).execute();
   const byKey = new Map<string, ThrottleTable>(rows.map((r) => [r.key, r]));
-  const blockedUntil = Math.max(byKey.get(keys.ip)?.blocked_until ?? 0, (keys.ipUser && byKey.get(keys.ipUser)?.blocked_until) || 0);
+  const blockedUntil = Math.max(
+    byKey.get(keys.ip)?.blocked_until ?? 0,
+    (keys.ipUser && byKey.get(keys.ipUser)?.blocked_until) || 0,
+  );
   return {
     retryAfterS: blockedUntil > now ? Math.ceil((blockedUntil - now) / 1000) : 0,
     accountFailures: (keys.account && byKey.get(keys.account)?.failures) || 0,
@@ -83,7 +86,12 @@ async function countFailure(db: Db, key: string, now: number, rule: ThrottleRule
     .returning('failures')
     .executeTakeFirstOrThrow();
   const delay = rule === null ? 0 : delayAfterFailures(Number(failures), rule);
-  if (delay > 0) await db.updateTable('throttle').set({ blocked_until: now + delay }).where('key', '=', key).execute();
+  if (delay > 0)
+    await db
+      .updateTable('throttle')
+      .set({ blocked_until: now + delay })
+      .where('key', '=', key)
+      .execute();
 }
 
 export async function recordFailure(db: Db, keys: ThrottleKeys, now: number): Promise<void> {
@@ -95,5 +103,12 @@ export async function recordFailure(db: Db, keys: ThrottleKeys, now: number): Pr
 /** After a success: this address's counter for the user, and the account's consecutive count, start again. */
 export async function clearAfterSuccess(db: Db, keys: ThrottleKeys, state: ThrottleState): Promise<void> {
   if (state.ipUserFailures === 0 && state.accountFailures === 0) return;
-  await db.deleteFrom('throttle').where('key', 'in', [keys.ipUser, keys.account].filter((k): k is string => k !== null)).execute();
+  await db
+    .deleteFrom('throttle')
+    .where(
+      'key',
+      'in',
+      [keys.ipUser, keys.account].filter((k): k is string => k !== null),
+    )
+    .execute();
 }

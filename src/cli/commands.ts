@@ -55,7 +55,7 @@ Each command takes --help.`,
   'user list': 'Usage: sesame user list\n\nLists the accounts.',
   'user disable': 'Usage: sesame user disable NAME\n\nDisables an account: its sessions end and its app passwords stop working.',
   'user passwd':
-    'Usage: sesame user passwd NAME --password-stdin\n\nSets a new primary password read from standard input; by policy this revokes the user\'s app passwords.',
+    "Usage: sesame user passwd NAME --password-stdin\n\nSets a new primary password read from standard input; by policy this revokes the user's app passwords.",
   'app-password create':
     'Usage: sesame app-password create --user NAME --name LABEL [--app ID] [--expires-in DAYS]\n\nCreates an app password and prints its secret, once.\nApplications: webdav, sync, outlook.',
   'app-password list': 'Usage: sesame app-password list --user NAME\n\nLists the app passwords of a user (never their secrets).',
@@ -67,7 +67,9 @@ type CommandName = Exclude<keyof typeof HELP, 'main'>;
 async function readPassword(stdin: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function withContext<T>(io: CliIo, run: (ctx: Context) => Promise<T>): Promise<T> {
@@ -84,7 +86,16 @@ async function withContext<T>(io: CliIo, run: (ctx: Context) => Promise<T>): Pro
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
@@ -122,7 +133,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const expectPositionals = (count: number): string[] => {
-    if (positionals.length !== count) throw new UsageError(`expected ${count} argument${count === 1 ? '' : 's'}, got ${positionals.length}`, help);
+    if (positionals.length !== count)
+      throw new UsageError(`expected ${count} argument${count === 1 ? '' : 's'}, got ${positionals.length}`, help);
     return positionals;
   };
   const requireOption = (option: 'user' | 'name'): string => {
@@ -157,7 +169,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       allowOnly();
       expectPositionals(0);
       const users = await withContext(io, (ctx) => listUsers(ctx));
-      const rows = users.map((u) => [u.username, u.role, u.authSource, u.twoFactor ? '2fa' : '-', u.disabled ? 'disabled' : 'active', u.createdAt]);
+      const rows = users.map((u) => [
+        u.username,
+        u.role,
+        u.authSource,
+        u.twoFactor ? '2fa' : '-',
+        u.disabled ? 'disabled' : 'active',
+        u.createdAt,
+      ]);
       io.stdout.write(table([['USERNAME', 'ROLE', 'SOURCE', '2FA', 'STATE', 'CREATED'], ...rows]));
       return 0;
     }
@@ -185,7 +204,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const username = requireOption('user');
       const label = requireOption('name');
       const expiresRaw = values['expires-in'];
-      if (expiresRaw !== undefined && !/^\d{1,5}$/.test(expiresRaw)) throw new UsageError('--expires-in takes a whole number of days', help);
+      if (expiresRaw !== undefined && !/^\d{1,5}$/.test(expiresRaw))
+        throw new UsageError('--expires-in takes a whole number of days', help);
       const created = await withContext(io, async (ctx) =>
         createAppPassword(
           ctx,

@@ -70,7 +70,14 @@ export class UsageRecorder {
       aggregate.lastSeen = now;
       aggregate.count += 1;
     } else {
-      entry.aggregates.set(aggregateKey, { ip: use.ip, client: use.client, application: use.application, firstSeen: now, lastSeen: now, count: 1 });
+      entry.aggregates.set(aggregateKey, {
+        ip: use.ip,
+        client: use.client,
+        application: use.application,
+        firstSeen: now,
+        lastSeen: now,
+        count: 1,
+      });
     }
     this.pending.set(credential, entry);
 
@@ -108,15 +115,15 @@ export class UsageRecorder {
     await this.db.transaction().execute(async (trx) => {
       if (appPasswordId !== null) {
         await trx
-        .updateTable('app_passwords')
-        .set({
-          last_used_at: entry.last.at,
-          last_used_ip: entry.last.ip,
-          last_used_client: entry.last.client,
-          last_used_application: entry.last.application,
-        })
-        .where('id', '=', appPasswordId)
-        .execute();
+          .updateTable('app_passwords')
+          .set({
+            last_used_at: entry.last.at,
+            last_used_ip: entry.last.ip,
+            last_used_client: entry.last.client,
+            last_used_application: entry.last.application,
+          })
+          .where('id', '=', appPasswordId)
+          .execute();
       }
       for (const aggregate of entry.aggregates.values()) {
         await recordConnection(trx, {

@@ -26,7 +26,9 @@ function postgresDialect(url: string): Dialect {
   // Epoch-millisecond columns are int8; they fit a JS number exactly.
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      oid === PG_INT8_OID
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
   return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types }) });
 }
