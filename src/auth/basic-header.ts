@@ -22,9 +22,12 @@ export function parseBasicAuthorization(header: string | undefined): ParsedAutho
   if (header.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'malformed' };
   const match = /^Basic +(\S+)$/i.exec(header);
   if (!match || !BASE64.test(match[1]!)) return { kind: 'malformed' };
+  const bytes = Buffer.from(match[1]!, 'base64');
+  // Canonical only: re-encoding must give the same text (padding bits zero).
+  if (bytes.toString('base64') !== match[1]) return { kind: 'malformed' };
   let decoded: string;
   try {
-    decoded = utf8.decode(Buffer.from(match[1]!, 'base64'));
+    decoded = utf8.decode(bytes);
   } catch {
     return { kind: 'malformed' };
   }

@@ -1,0 +1,97 @@
+// Unit tests of checkAppPassword (src/app-passwords/verify.ts), the pure
+// decision on a stored app password: every rejection reason, the
+// first-use binding of an unassigned password, and the expiry boundary.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkAppPassword, type StoredAppPassword } from '../../src/app-passwords/verify.js';
+
+const NOW = Date.UTC(2026, 0, 15, 9, 30, 0);
+
+function stored(overrides: Partial<StoredAppPassword> = {}): StoredAppPassword {
+  return { username_key: 'alice', disabled_at: null, revoked_at: null, expires_at: NOW + 86_400_000, application: 'webdav', ...overrides };
+}
+
+describe('checkAppPassword', () => {
+  it('accepts the assigned application without a new binding', () => {
+    assert.deepEqual(checkAppPassword(stored(), { usernameKey: 'alice', application: 'webdav' }, NOW), { ok: true, bindTo: null });
+  });
+
+  it('binds an unassigned password to the application that uses it', () => {
+    assert.deepEqual(checkAppPassword(stored({ application: null }), { usernameKey: 'alice', application: 'sync' }, NOW), {
+      ok: true,
+      bindTo: 'sync',
+    });
+  });
+
+  it('accepts an unassigned password where any application is accepted, without binding it', () => {
+    assert.deepEqual(checkAppPassword(stored({ application: null }), { usernameKey: 'alice', application: null }, NOW), {
+      ok: true,
+      bindTo: null,
+    });
+  });
+
+  it('accepts an assigned password where any application is accepted, without binding it', () => {
+    assert.deepEqual(checkAppPassword(stored({ application: 'outlook' }), { usernameKey: 'alice', application: null }, NOW), {
+      ok: true,
+      bindTo: null,
+    });
+  });
+
+  it('refuses another application: wrong-application', () => {
+    assert.deepEqual(checkAppPassword(stored({ application: 'webdav' }), { usernameKey: 'alice', application: 'sync' }, NOW), {
+      ok: false,
+      reason: 'wrong-application',
+    });
+  });
+
+  it('refuses a password presented under another user name: wrong-user', () => {
+    assert.deepEqual(checkAppPassword(stored(), { usernameKey: 'bob', application: 'webdav' }, NOW), { ok: false, reason: 'wrong-user' });
+  });
+
+  it('refuses a password of a disabled account: account-disabled', () => {
+    assert.deepEqual(checkAppPassword(stored({ disabled_at: NOW - 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+      ok: false,
+      reason: 'account-disabled',
+    });
+  });
+
+  it('refuses a revoked password: revoked', () => {
+    assert.deepEqual(checkAppPassword(stored({ revoked_at: NOW - 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+      ok: false,
+      reason: 'revoked',
+    });
+  });
+
+  it('refuses a revoked password even where any application is accepted', () => {
+    assert.deepEqual(checkAppPassword(stored({ revoked_at: NOW - 1 }), { usernameKey: 'alice', application: null }, NOW), {
+      ok: false,
+      reason: 'revoked',
+    });
+  });
+
+  it('refuses a password at its expiry instant: expired', () => {
+    assert.deepEqual(checkAppPassword(stored({ expires_at: NOW }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+      ok: false,
+      reason: 'expired',
+    });
+  });
+
+  it('accepts a password one millisecond before its expiry', () => {
+    assert.deepEqual(checkAppPassword(stored({ expires_at: NOW + 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+      ok: true,
+      bindTo: null,
+    });
+  });
+
+  it('never binds an unassigned password that is refused for another reason', () => {
+    for (const row of [
+      stored({ application: null, revoked_at: NOW - 1 }),
+      stored({ application: null, expires_at: NOW - 1 }),
+      stored({ application: null, disabled_at: NOW - 1 }),
+    ]) {
+      const decision = checkAppPassword(row, { usernameKey: 'alice', application: 'webdav' }, NOW);
+      assert.equal(decision.ok, false);
+    }
+    assert.equal(checkAppPassword(stored({ application: null }), { usernameKey: 'bob', application: 'webdav' }, NOW).ok, false);
+  });
+});

@@ -1,0 +1,112 @@
+// Unit tests of loadConfig (src/config/config.ts): the defaults, and that
+// each invalid environment variable stops start-up with CONFIG_INVALID and
+// a message naming the variable, never echoing a secret.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/config.js';
+import { isSesameError } from '../../src/errors.js';
+
+const CWD = '/srv/sesame';
+
+function configError(env: Record<string, string>): Error & { code: string } {
+  try {
+    loadConfig(env, CWD);
+  } catch (error) {
+    assert.ok(isSesameError(error, 'CONFIG_INVALID'), `expected CONFIG_INVALID, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`${JSON.stringify(env)} was accepted`);
+}
+
+describe('loadConfig', () => {
+  it('defaults to 127.0.0.1:8080, SQLite under ./data resolved from the working directory, info logs', () => {
+    const config = loadConfig({}, CWD);
+    assert.equal(config.host, '127.0.0.1');
+    assert.equal(config.port, 8080);
+    assert.equal(config.dataDir, '/srv/sesame/data');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.secretKeyHex, undefined);
+    assert.equal(config.publicUrl.href, 'http://127.0.0.1:8080/');
+    assert.equal(config.trustProxy, false);
+    assert.equal(config.logLevel, 'info');
+  });
+
+  it('resolves the default data directory from the process working directory', () => {
+    const config = loadConfig({});
+    assert.equal(config.dataDir, path.resolve(process.cwd(), 'data'));
+    assert.ok(path.isAbsolute(config.dataDir));
+  });
+
+  it('takes PORT, HOST, DATA_DIR, DATABASE_URL, SESAME_SECRET_KEY, PUBLIC_URL, TRUST_PROXY and LOG_LEVEL', () => {
+    const key = 'AB'.repeat(32);
+    const config = loadConfig(
+      {
+        PORT: '9090',
+        HOST: '0.0.0.0',
+        DATA_DIR: 'var/sesame',
+        DATABASE_URL: 'postgresql://sesame@db.example/sesame',
+        SESAME_SECRET_KEY: key,
+        PUBLIC_URL: 'https://files.example.org',
+        TRUST_PROXY: 'true',
+        LOG_LEVEL: 'warn',
+      },
+      CWD,
+    );
+    assert.equal(config.port, 9090);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.dataDir, '/srv/sesame/var/sesame');
+    assert.equal(config.databaseUrl, 'postgresql://sesame@db.example/sesame');
+    assert.equal(config.secretKeyHex, key.toLowerCase());
+    assert.equal(config.publicUrl.protocol, 'https:');
+    assert.equal(config.trustProxy, true);
+    assert.equal(config.logLevel, 'warn');
+  });
+
+  it('accepts postgres:// as well as postgresql://', () => {
+    assert.equal(loadConfig({ DATABASE_URL: 'postgres://db/sesame' }, CWD).databaseUrl, 'postgres://db/sesame');
+  });
+
+  it('keeps an absolute DATA_DIR as given', () => {
+    assert.equal(loadConfig({ DATA_DIR: '/var/lib/sesame' }, CWD).dataDir, '/var/lib/sesame');
+  });
+
+  for (const [variable, value] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '0'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', ''],
+    ['HOST', ''],
+    ['HOST', 'local host'],
+    ['DATA_DIR', '  '],
+    ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_URL', 'not a url'],
+    ['SESAME_SECRET_KEY', 'abcdef0123'],
+    ['SESAME_SECRET_KEY', 'z'.repeat(64)],
+    ['SESAME_SECRET_KEY', '0'.repeat(66)],
+    ['PUBLIC_URL', 'ftp://x'],
+    ['PUBLIC_URL', 'nonsense'],
+    ['TRUST_PROXY', 'yes'],
+    ['LOG_LEVEL', 'loud'],
+  ] as const) {
+    it(`refuses ${variable}=${JSON.stringify(value)} with CONFIG_INVALID naming ${variable}`, () => {
+      const error = configError({ [variable]: value });
+      assert.ok(error.message.includes(variable), `message does not name ${variable}: ${error.message}`);
+    });
+  }
+
+  it('never echoes the given SESAME_SECRET_KEY in its message', () => {
+    for (const value of ['0123456789abcdef0123456789abcdef', `${'f'.repeat(63)}g`, 'deadbeef'.repeat(8) + '00']) {
+      const error = configError({ SESAME_SECRET_KEY: value });
+      assert.ok(!error.message.includes(value), `message echoes the key: ${error.message}`);
+      assert.ok(!error.message.includes(value.slice(0, 16)), `message echoes part of the key: ${error.message}`);
+    }
+  });
+
+  it('never echoes the credentials of an invalid DATABASE_URL in its message', () => {
+    const error = configError({ DATABASE_URL: 'mysql://root:hunter2-s3cret@db.example/sesame' });
+    assert.ok(!error.message.includes('hunter2-s3cret'), error.message);
+  });
+});

@@ -1,0 +1,277 @@
+// Unit tests of the usage recorder (src/connections/usage-recorder.ts) on a
+// real database (SQLite, and PostgreSQL): uses of a password are coalesced
+// to at most one write transaction per minute, aggregated per (IP, client,
+// application) into recent connections, with the password's last use, and
+// nothing pending is lost on stop(). Statements are counted with onQuery.
+import { describe, it, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { UsageRecorder, USAGE_WRITE_INTERVAL_MS, type CredentialUse } from '../../src/connections/usage-recorder.js';
+import { DIALECTS, ManualClock, createPostgresDatabase, tempDir } from '../helpers/server.js';
+
+const USER_ID = crypto.randomUUID();
+const T0 = Date.UTC(2026, 0, 15, 9, 30, 0);
+
+interface Place {
+  ip: string;
+  client: string;
+  application: string;
+}
+
+const PLACES: readonly Place[] = [
+  { ip: '192.0.2.10', client: 'davfs2/1.7.0 neon/0.33.0', application: 'webdav' },
+  { ip: '192.0.2.11', client: 'davfs2/1.7.0 neon/0.33.0', application: 'webdav' },
+  { ip: '192.0.2.10', client: 'Microsoft-WebDAV-MiniRedir/10.0.19045', application: 'webdav' },
+  // GET /api/v1/me accepts the password for any application and records no application.
+  { ip: '192.0.2.10', client: 'curl/8.5.0', application: '' },
+];
+
+function use(appPasswordId: string | null, place: Place, lastWrittenAt: number | null = null): CredentialUse {
+  return { appPasswordId, userId: USER_ID, usernameKey: 'alice', ...place, lastWrittenAt };
+}
+
+for (const dialect of DIALECTS) {
+  describe(`usage recorder (${dialect})`, () => {
+    let db: Db;
+    let dataDir: string;
+    const statements: string[] = [];
+    const errors: unknown[] = [];
+
+    const transactions = () => statements.filter((s) => /^(begin|start transaction)\b/i.test(s)).length;
+    const writes = () => statements.filter((s) => /^(insert|update|delete)\b/i.test(s)).length;
+
+    before(async () => {
+      dataDir = tempDir('sesame-usage-');
+      const databaseUrl = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      db = await openDatabase({ databaseUrl, dataDir, onQuery: (event) => statements.push(event.query.sql.trim()) });
+      await db
+        .insertInto('users')
+        .values({
+          id: USER_ID,
+          username: 'alice',
+          username_key: 'alice',
+          role: 'user',
+          auth_source: 'local',
+          password_hash: null,
+          totp_secret: null,
+          disabled_at: null,
+          password_changed_at: null,
+          created_at: T0 - 86_400_000,
+        })
+        .execute();
+    });
+    after(async () => {
+      await db.destroy();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    });
+    beforeEach(() => {
+      statements.length = 0;
+    });
+
+    async function newAppPassword(): Promise<string> {
+      const id = crypto.randomUUID();
+      await db
+        .insertInto('app_passwords')
+        .values({
+          id,
+          user_id: USER_ID,
+          name: `Mon WebDAV ${id}`,
+          name_key: `mon webdav ${id}`,
+          secret_hash: crypto.randomBytes(32).toString('hex'),
+          application: 'webdav',
+          assigned_at: T0 - 1000,
+          assigned_by: 'user',
+          created_at: T0 - 1000,
+          expires_at: T0 + 365 * 86_400_000,
+          revoked_at: null,
+          revoked_reason: null,
+          last_used_at: null,
+          last_used_ip: null,
+          last_used_client: null,
+          last_used_application: null,
+        })
+        .execute();
+      statements.length = 0;
+      return id;
+    }
+
+    function newRecorder(clock: ManualClock): UsageRecorder {
+      return new UsageRecorder(db, clock, (error) => errors.push(error));
+    }
+
+    async function connectionsOf(credential: string) {
+      return db
+        .selectFrom('connections')
+        .selectAll()
+        .where('credential', '=', credential)
+        .orderBy('ip')
+        .orderBy('client')
+        .orderBy('application')
+        .execute();
+    }
+
+    async function lastUse(id: string) {
+      return db
+        .selectFrom('app_passwords')
+        .select(['last_used_at', 'last_used_ip', 'last_used_client', 'last_used_application'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    }
+
+    it('writes 10 000 uses of one password within one minute in exactly one transaction, then the rest once the minute has passed', async () => {
+      const id = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const recorder = newRecorder(clock);
+      const expected = new Map<string, { count: number; firstSeen: number; lastSeen: number }>();
+
+      for (let i = 0; i < 10_000; i++) {
+        clock.current = T0 + Math.floor(i * 5.9); // the last use comes 58.99 s after the first
+        const place = PLACES[i % PLACES.length]!;
+        await recorder.record(use(id, place));
+        const k = JSON.stringify([place.ip, place.client, place.application]);
+        const e = expected.get(k) ?? { count: 0, firstSeen: clock.current, lastSeen: clock.current };
+        e.count += 1;
+        e.lastSeen = clock.current;
+        expected.set(k, e);
+      }
+      const lastAt = clock.current;
+
+      // The first use is written at once; the other 9 999 wait for the minute to pass.
+      assert.equal(transactions(), 1);
+      assert.equal(writes(), 2, 'one update of the password and one connection row');
+      assert.deepEqual(await lastUse(id), {
+        last_used_at: T0,
+        last_used_ip: PLACES[0]!.ip,
+        last_used_client: PLACES[0]!.client,
+        last_used_application: PLACES[0]!.application,
+      });
+      assert.deepEqual((await connectionsOf(id)).map((r) => r.count), [1]);
+
+      // A flush before the minute has passed writes nothing.
+      await recorder.flush();
+      assert.equal(transactions(), 1);
+
+      clock.current = T0 + USAGE_WRITE_INTERVAL_MS + 1;
+      await recorder.flush();
+      assert.equal(transactions(), 2);
+      assert.equal(writes(), 2 + 1 + PLACES.length);
+
+      // Nothing is left for later: another flush writes nothing.
+      clock.advance(10 * USAGE_WRITE_INTERVAL_MS);
+      await recorder.flush();
+      assert.equal(transactions(), 2);
+
+      const rows = await connectionsOf(id);
+      assert.equal(rows.length, PLACES.length);
+      assert.equal(rows.reduce((sum, r) => sum + r.count, 0), 10_000);
+      for (const row of rows) {
+        const e = expected.get(JSON.stringify([row.ip, row.client, row.application]));
+        assert.ok(e, `unexpected row ${row.ip} ${row.client} ${row.application}`);
+        assert.equal(row.count, e.count, `count for ${row.ip} ${row.client}`);
+        assert.equal(row.first_seen, e.firstSeen);
+        assert.equal(row.last_seen, e.lastSeen);
+        assert.equal(row.user_id, USER_ID);
+        assert.equal(row.username_key, 'alice');
+        assert.equal(row.method, 'app-password');
+        assert.equal(row.outcome, 'success');
+      }
+      const last = PLACES[(10_000 - 1) % PLACES.length]!;
+      assert.deepEqual(await lastUse(id), {
+        last_used_at: lastAt,
+        last_used_ip: last.ip,
+        last_used_client: last.client,
+        last_used_application: last.application,
+      });
+      assert.deepEqual(errors, []);
+    });
+
+    it('writes a use at once when the minute since the last write has passed, with the uses counted in between', async () => {
+      const id = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const recorder = newRecorder(clock);
+      await recorder.record(use(id, PLACES[0]!));
+      clock.advance(30_000);
+      await recorder.record(use(id, PLACES[0]!));
+      assert.equal(transactions(), 1);
+      clock.advance(30_000);
+      await recorder.record(use(id, PLACES[0]!));
+      assert.equal(transactions(), 2);
+      const [row] = await connectionsOf(id);
+      assert.equal(row?.count, 3);
+      assert.equal(row?.last_seen, T0 + 60_000);
+      assert.equal((await lastUse(id)).last_used_at, T0 + 60_000);
+    });
+
+    it('does not write when another node wrote the last use less than a minute ago', async () => {
+      const id = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const recorder = newRecorder(clock);
+      await recorder.record(use(id, PLACES[1]!, T0 - 10_000));
+      assert.equal(transactions(), 0);
+      assert.deepEqual(await connectionsOf(id), []);
+      // Once that write is a minute old, the next use is written with both uses counted.
+      clock.advance(50_000);
+      await recorder.record(use(id, PLACES[1]!, T0 - 10_000));
+      assert.equal(transactions(), 1);
+      assert.equal((await connectionsOf(id))[0]?.count, 2);
+    });
+
+    it('flushes only the passwords whose minute has passed', async () => {
+      const early = await newAppPassword();
+      const late = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const recorder = newRecorder(clock);
+      await recorder.record(use(early, PLACES[0]!)); // written at T0
+      clock.advance(30_000);
+      await recorder.record(use(late, PLACES[0]!)); // written at T0 + 30 s
+      clock.advance(1_000);
+      await recorder.record(use(early, PLACES[0]!));
+      await recorder.record(use(late, PLACES[0]!));
+      statements.length = 0;
+
+      clock.current = T0 + 60_000;
+      await recorder.flush();
+      assert.equal(transactions(), 1);
+      assert.equal((await connectionsOf(early))[0]?.count, 2);
+      assert.equal((await connectionsOf(late))[0]?.count, 1);
+    });
+
+    it('writes everything pending on stop(), before the minute has passed', async () => {
+      const a = await newAppPassword();
+      const b = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const recorder = newRecorder(clock);
+      await recorder.record(use(a, PLACES[0]!));
+      await recorder.record(use(b, PLACES[1]!));
+      statements.length = 0;
+      for (let i = 0; i < 100; i++) {
+        clock.advance(100);
+        await recorder.record(use(a, PLACES[i % 2]!));
+        await recorder.record(use(b, PLACES[1]!));
+      }
+      // Uses of the primary password over Basic auth are counted too, without an app password.
+      await recorder.record(use(null, PLACES[2]!, T0));
+      assert.equal(transactions(), 0);
+
+      await recorder.stop();
+      assert.equal(transactions(), 3, 'one transaction per credential');
+      assert.deepEqual(
+        (await connectionsOf(a)).map((r) => [r.ip, r.count]),
+        [
+          [PLACES[0]!.ip, 51],
+          [PLACES[1]!.ip, 50],
+        ],
+      );
+      assert.deepEqual((await connectionsOf(b)).map((r) => r.count), [101]);
+      assert.equal((await lastUse(a)).last_used_at, T0 + 10_000);
+      assert.equal((await lastUse(b)).last_used_at, T0 + 10_000);
+      const primary = await db.selectFrom('connections').selectAll().where('method', '=', 'primary-password').execute();
+      assert.equal(primary.length, 1);
+      assert.equal(primary[0]?.credential, '');
+      assert.equal(primary[0]?.count, 1);
+      assert.equal(primary[0]?.user_id, USER_ID);
+    });
+  });
+}
