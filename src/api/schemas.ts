@@ -67,7 +67,7 @@ export const AppPasswordReply = Type.Object({
 export const CreateAppPasswordBody = Type.Object(
   {
     name: Text(1024),
-    application: Type.Optional(Type.Union([Text(64), Type.Null()])),
+    application: Type.Optional(Type.Union([Type.Null(), Text(64)])),
     expiresInDays: Type.Optional(Type.Integer()),
   },
   { additionalProperties: false },
@@ -79,7 +79,7 @@ export const CreatedAppPasswordReply = Type.Object({
 });
 
 export const UpdateAppPasswordBody = Type.Object(
-  { name: Type.Optional(Text(1024)), application: Type.Optional(Type.Union([Text(64), Type.Null()])) },
+  { name: Type.Optional(Text(1024)), application: Type.Optional(Type.Union([Type.Null(), Text(64)])) },
   { additionalProperties: false, minProperties: 1 },
 );
 

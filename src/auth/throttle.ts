@@ -12,7 +12,7 @@ import type { Db } from '../db/database.js';
 import type { ThrottleTable } from '../db/schema.js';
 
 export interface ThrottleRule {
-  /** Failures allowed before any delay. */
+  /** Failures checked before any delay: the next attempt after the `free`-th failure waits. */
   free: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -26,10 +26,10 @@ export const ACCOUNT_FAILURE_LIMIT = 100;
 /** What a client from an unknown address is told to wait while an account is under attack. */
 export const ACCOUNT_LOCK_RETRY_AFTER_S = 15 * 60;
 
-/** Delay imposed after the n-th failure: none while free, then doubling from the base. */
+/** Delay imposed after the n-th failure: the free failures are 1…free-1 and the last free one; from the `free`-th on, doubling from the base. */
 export function delayAfterFailures(failures: number, rule: ThrottleRule): number {
-  if (failures <= rule.free) return 0;
-  return Math.min(rule.baseDelayMs * 2 ** Math.min(failures - rule.free - 1, 30), rule.maxDelayMs);
+  if (failures < rule.free) return 0;
+  return Math.min(rule.baseDelayMs * 2 ** Math.min(failures - rule.free, 30), rule.maxDelayMs);
 }
 
 export interface ThrottleKeys {

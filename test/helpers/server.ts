@@ -79,12 +79,18 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
-  const server = await buildServer({
-    config,
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.logStream ? { logStream: options.logStream } : {}),
-    ...(options.onQuery ? { onQuery: options.onQuery } : {}),
-  });
+  let server: Server;
+  try {
+    server = await buildServer({
+      config,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.logStream ? { logStream: options.logStream } : {}),
+      ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    });
+  } catch (error) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,

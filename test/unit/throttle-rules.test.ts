@@ -7,17 +7,17 @@ import { PER_IP, PER_IP_USER, delayAfterFailures, throttleKeys, type ThrottleRul
 const RULE: ThrottleRule = { free: 5, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, windowMs: 60 * 60_000 };
 
 describe('delayAfterFailures', () => {
-  it('imposes no delay while failures are within the free allowance', () => {
-    for (let failures = 0; failures <= RULE.free; failures++) assert.equal(delayAfterFailures(failures, RULE), 0);
+  it('imposes no delay before the free allowance is used up', () => {
+    for (let failures = 0; failures < RULE.free; failures++) assert.equal(delayAfterFailures(failures, RULE), 0);
   });
 
-  it('imposes the base delay on the first failure past the allowance', () => {
-    assert.equal(delayAfterFailures(RULE.free + 1, RULE), 1_000);
+  it('imposes the base delay once the last free failure is spent, so the next attempt waits', () => {
+    assert.equal(delayAfterFailures(RULE.free, RULE), 1_000);
   });
 
   it('doubles the delay with each further failure', () => {
     assert.deepEqual(
-      [6, 7, 8, 9, 10].map((n) => delayAfterFailures(n, RULE)),
+      [5, 6, 7, 8, 9].map((n) => delayAfterFailures(n, RULE)),
       [1_000, 2_000, 4_000, 8_000, 16_000],
     );
   });
@@ -33,9 +33,9 @@ describe('delayAfterFailures', () => {
 
   it('caps the delay at the maximum', () => {
     assert.equal(delayAfterFailures(100, RULE), RULE.maxDelayMs);
-    // 2^10 s > 15 min: the 16th failure is the first one capped.
-    assert.equal(delayAfterFailures(15, RULE), 512_000);
-    assert.equal(delayAfterFailures(16, RULE), RULE.maxDelayMs);
+    // 2^10 s > 15 min: the 15th failure is the first one capped.
+    assert.equal(delayAfterFailures(14, RULE), 512_000);
+    assert.equal(delayAfterFailures(15, RULE), RULE.maxDelayMs);
   });
 
   it('stays a finite, capped number for an enormous failure count', () => {
@@ -47,8 +47,8 @@ describe('delayAfterFailures', () => {
   });
 
   it('lets an address try a few times per user before slowing it, and many more times across users', () => {
-    assert.equal(delayAfterFailures(PER_IP_USER.free, PER_IP_USER), 0);
-    assert.ok(delayAfterFailures(PER_IP_USER.free + 1, PER_IP_USER) > 0);
+    assert.equal(delayAfterFailures(PER_IP_USER.free - 1, PER_IP_USER), 0);
+    assert.ok(delayAfterFailures(PER_IP_USER.free, PER_IP_USER) > 0);
     assert.ok(PER_IP.free > PER_IP_USER.free);
     assert.ok(PER_IP_USER.maxDelayMs <= 15 * 60_000 && PER_IP.maxDelayMs <= 15 * 60_000);
   });
