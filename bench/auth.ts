@@ -1,0 +1,676 @@
+/**
+ * `npm run bench:auth` — the cost of Basic-auth verification with app
+ * passwords (docs/BENCHMARKS.md records a run).
+ *
+ * 1. Latency (p50, p99) and throughput of GET /api/v1/forward-auth/webdav
+ *    with a Basic header, on a real Sésame server holding 100 000 app
+ *    passwords (1 000 users × 100), on SQLite and on PostgreSQL, next to a
+ *    naive peer measured in the same run: the same request against a table
+ *    of argon2id hashes, one argon2.verify per request.
+ * 2. The database writes caused by 10 000 authenticated requests of one
+ *    password within one minute, counted through the server's `onQuery`
+ *    hook (must be at most one write per password per minute).
+ *
+ * Servers run in this process on 127.0.0.1; the load comes from
+ * bench/load-client.ts in a child process, so it never shares the measured
+ * server's event loop. PostgreSQL is a throwaway cluster started here
+ * (Debian binaries, as for the tests) and stopped at the end, also on error.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SqliteDatabase from 'better-sqlite3';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config.js';
+import { buildServer, type Server } from '../src/server.js';
+import { hashPassword, verifyPassword } from '../src/accounts/primary-password.js';
+import { parseBasicAuthorization } from '../src/auth/basic-header.js';
+import type { AppPasswordsTable, UsersTable } from '../src/db/schema.js';
+import { startPostgresCluster, type PostgresCluster } from '../test/helpers/pg-cluster.js';
+import type { LoadConfig, LoadResult } from './load-client.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
+
+const USERS = 1_000;
+const PASSWORDS_PER_USER = 100; // 100 000 stored app passwords in all
+/** Which of each user's passwords the load rotates through: 1 000 distinct credentials. */
+const ROTATING_INDEX = 37;
+/** A password used by nobody before the write count, so that its first use is inside the window. */
+const FRESH_INDEX = 99;
+const WRITE_TEST_REQUESTS = 10_000;
+const CONNECTIONS = 16;
+const WARMUP_MS = 1_000;
+/** Per case: connections, and the measurement window for Sésame and for the naive peer (far slower, so given more time to collect samples). */
+const CASES = [
+  { connections: 1, sesameMs: 3_000, naiveMs: 8_000 },
+  { connections: CONNECTIONS, sesameMs: 5_000, naiveMs: 12_000 },
+] as const;
+/** Distinct argon2id hashes in the naive table (its verify cost does not depend on which hash, nor on the table size). */
+const NAIVE_DISTINCT_HASHES = 4;
+const PATH = '/api/v1/forward-auth/webdav';
+const DAY_MS = 86_400_000;
+
+type Dialect = 'sqlite' | 'postgres';
+
+function progress(message: string): void {
+  process.stderr.write(`· ${message}\n`);
+}
+
+function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+function username(u: number): string {
+  return `bench-user-${String(u).padStart(4, '0')}`;
+}
+
+// ---------------------------------------------------------------------------
+// Counting the server's SQL through onQuery
+
+const WRITE = /^(insert|update|delete|replace|merge|create|alter|drop|truncate)\b/;
+
+/**
+ * Classifies every statement the server runs. Write transactions are the
+ * explicit transactions (BEGIN … COMMIT; all counted, as an upper bound)
+ * plus write statements run while no transaction is open (autocommit).
+ */
+class QueryCounter {
+  active = false;
+  statements = 0;
+  writeStatements = 0;
+  transactions = 0;
+  autocommitWrites = 0;
+  readonly writeKinds = new Map<string, number>();
+  private open = 0;
+
+  observe(text: string): void {
+    const statement = text.trimStart().toLowerCase();
+    if (/^(begin|start transaction)\b/.test(statement)) {
+      this.open += 1;
+      if (this.active) this.transactions += 1;
+      return;
+    }
+    if (/^(commit|rollback)\b/.test(statement)) {
+      this.open = Math.max(0, this.open - 1);
+      return;
+    }
+    if (!this.active) return;
+    this.statements += 1;
+    const isWrite = WRITE.test(statement) || (/^with\b/.test(statement) && /\b(insert|update|delete)\b/.test(statement));
+    if (!isWrite) return;
+    this.writeStatements += 1;
+    if (this.open === 0) this.autocommitWrites += 1;
+    const kind = /^(insert into|update|delete from|\w+)\s+"?([\w.]+)"?/.exec(statement);
+    const label = kind ? `${kind[1]!.toUpperCase()} ${kind[2]}` : statement.slice(0, 30);
+    this.writeKinds.set(label, (this.writeKinds.get(label) ?? 0) + 1);
+  }
+
+  get writeTransactions(): number {
+    return this.transactions + this.autocommitWrites;
+  }
+
+  reset(): void {
+    this.statements = 0;
+    this.writeStatements = 0;
+    this.transactions = 0;
+    this.autocommitWrites = 0;
+    this.writeKinds.clear();
+  }
+
+  describeWrites(): string {
+    return [...this.writeKinds].map(([label, n]) => `${n} × ${label}`).join(', ') || 'none';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Load runs in a child process
+
+let loadRun = 0;
+
+async function runLoad(tmp: string, config: LoadConfig): Promise<LoadResult> {
+  const file = path.join(tmp, `load-${++loadRun}.json`);
+  fs.writeFileSync(file, JSON.stringify(config));
+  const child = spawn(process.execPath, ['--import', 'tsx', LOAD_CLIENT, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // The client stops by itself; this only guards against a hung child.
+  const limitMs = config.warmupMs + config.durationMs + 120_000;
+  const guard = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve(exitCode));
+  }).finally(() => clearTimeout(guard));
+  if (code !== 0) throw new Error(`load client failed (exit ${code}):\n${stderr.trim()}`);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
+}
+
+function durationCase(port: number, authorizations: string[], connections: number, durationMs: number): LoadConfig {
+  return { port, path: PATH, authorizations, connections, mode: 'duration', warmupMs: WARMUP_MS, durationMs, requests: 0, expectStatus: 204 };
+}
+
+// ---------------------------------------------------------------------------
+// Sésame
+
+interface SesameSeed {
+  /** One Basic header per user: the 1 000 rotating credentials. */
+  rotating: string[];
+  fresh: { id: string; authorization: string };
+}
+
+async function startSesame(dialect: Dialect, databaseUrl: string | undefined, dataDir: string, counter: QueryCounter): Promise<{ server: Server; port: number }> {
+  const config = loadConfig({
+    HOST: '127.0.0.1',
+    PORT: '8080',
+    DATA_DIR: dataDir,
+    SESAME_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'silent',
+    ...(dialect === 'postgres' && databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const server = await buildServer({ config, onQuery: (event) => counter.observe(event.query.sql) });
+  await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('Sésame is not listening on a TCP port');
+  return { server, port: address.port };
+}
+
+/** 1 000 users and 100 000 app passwords, inserted directly (set-up, not under test), assigned to webdav, valid for a year. */
+async function seedSesame(server: Server): Promise<SesameSeed> {
+  const { db, key } = server.services;
+  const now = Date.now();
+  const filler = await hashPassword(crypto.randomBytes(16).toString('hex'));
+  const users: UsersTable[] = Array.from({ length: USERS }, (_, u) => ({
+    id: crypto.randomUUID(),
+    username: username(u),
+    username_key: username(u),
+    role: 'user',
+    auth_source: 'local',
+    password_hash: filler,
+    totp_secret: null,
+    disabled_at: null,
+    password_changed_at: now,
+    created_at: now,
+  }));
+  const rotating: string[] = [];
+  let fresh: SesameSeed['fresh'] | undefined;
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < users.length; i += 500) await trx.insertInto('users').values(users.slice(i, i + 500)).execute();
+    for (let u = 0; u < USERS; u += 5) {
+      const batch: AppPasswordsTable[] = [];
+      for (const user of users.slice(u, u + 5)) {
+        for (let p = 0; p < PASSWORDS_PER_USER; p++) {
+          const secret = crypto.randomBytes(18).toString('base64url'); // 24 characters
+          const row: AppPasswordsTable = {
+            id: crypto.randomUUID(),
+            user_id: user.id,
+            name: `Device ${p}`,
+            name_key: `device ${p}`,
+            secret_hash: key.hashAppPassword(secret),
+            application: 'webdav',
+            assigned_at: now,
+            assigned_by: 'user',
+            created_at: now,
+            expires_at: now + 365 * DAY_MS,
+            revoked_at: null,
+            revoked_reason: null,
+            last_used_at: null,
+            last_used_ip: null,
+            last_used_client: null,
+            last_used_application: null,
+          };
+          batch.push(row);
+          if (p === ROTATING_INDEX) rotating.push(basic(user.username, secret));
+          if (p === FRESH_INDEX && fresh === undefined) fresh = { id: row.id, authorization: basic(user.username, secret) };
+        }
+      }
+      await trx.insertInto('app_passwords').values(batch).execute();
+    }
+  });
+  await sql`analyze`.execute(db);
+  const { count } = await db.selectFrom('app_passwords').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
+  if (Number(count) !== USERS * PASSWORDS_PER_USER) throw new Error(`seeded ${count} app passwords, expected ${USERS * PASSWORDS_PER_USER}`);
+  return { rotating, fresh: fresh! };
+}
+
+// ---------------------------------------------------------------------------
+// The naive peer: argon2id per request
+
+interface NaiveDatabase {
+  naive_app_passwords: { seq: number; username: string; application: string; password_hash: string; expires_at: number };
+}
+
+interface NaivePeer {
+  port: number;
+  rotating: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * A minimal Fastify server with the same route: it fetches the named user's
+ * argon2id hashes (indexed by username) and verifies the password against
+ * them in order. The client's password always matches the first hash, so
+ * each request costs exactly one argon2.verify — the naive design's best case.
+ */
+async function startNaive(dialect: Dialect, databaseUrl: string | undefined, dataDir: string): Promise<NaivePeer> {
+  let db: Kysely<NaiveDatabase>;
+  if (dialect === 'postgres') {
+    db = new Kysely<NaiveDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 10 }) }) });
+  } else {
+    const file = new SqliteDatabase(path.join(dataDir, 'naive.db'));
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = NORMAL');
+    db = new Kysely<NaiveDatabase>({ dialect: new SqliteDialect({ database: file }) });
+  }
+  let app: FastifyInstance | undefined;
+  try {
+    await db.schema
+      .createTable('naive_app_passwords')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('username', 'text', (c) => c.notNull())
+      .addColumn('application', 'text', (c) => c.notNull())
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('naive_app_passwords_username').on('naive_app_passwords').column('username').execute();
+
+    // Hashing 100 000 passwords with argon2id would take hours; a handful of
+    // distinct hashes is enough, since argon2.verify costs the same for any.
+    const secrets = Array.from({ length: NAIVE_DISTINCT_HASHES }, () => crypto.randomBytes(18).toString('base64url'));
+    const hashes = await Promise.all(secrets.map((s) => hashPassword(s)));
+    const filler = await hashPassword(crypto.randomBytes(16).toString('hex'));
+    const expires = Date.now() + 365 * DAY_MS;
+    const rotating: string[] = [];
+    await db.transaction().execute(async (trx) => {
+      for (let u = 0; u < USERS; u += 10) {
+        const batch: NaiveDatabase['naive_app_passwords'][] = [];
+        for (let v = u; v < Math.min(u + 10, USERS); v++) {
+          for (let p = 0; p < PASSWORDS_PER_USER; p++) {
+            batch.push({
+              seq: v * PASSWORDS_PER_USER + p,
+              username: username(v),
+              application: 'webdav',
+              password_hash: p === 0 ? hashes[v % hashes.length]! : filler,
+              expires_at: expires,
+            });
+          }
+          rotating.push(basic(username(v), secrets[v % secrets.length]!));
+        }
+        await trx.insertInto('naive_app_passwords').values(batch).execute();
+      }
+    });
+    await sql`analyze`.execute(db);
+
+    app = Fastify({ logger: false });
+    app.get<{ Params: { application: string } }>('/api/v1/forward-auth/:application', async (request, reply) => {
+      const parsed = parseBasicAuthorization(request.headers.authorization);
+      if (parsed.kind === 'basic') {
+        const rows = await db
+          .selectFrom('naive_app_passwords')
+          .select('password_hash')
+          .where('username', '=', parsed.credentials.username)
+          .where('application', '=', request.params.application)
+          .where('expires_at', '>', Date.now())
+          .orderBy('seq')
+          .execute();
+        for (const row of rows) {
+          if (await verifyPassword(row.password_hash, parsed.credentials.password)) {
+            return reply.status(204).header('x-sesame-user', encodeURIComponent(parsed.credentials.username)).send();
+          }
+        }
+      }
+      return reply.status(401).header('www-authenticate', 'Basic realm="naive"').send();
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address === 'string') throw new Error('the naive peer is not listening on a TCP port');
+    const started = app;
+    return {
+      port: address.port,
+      rotating,
+      async close() {
+        await started.close();
+        await db.destroy();
+      },
+    };
+  } catch (error) {
+    await app?.close();
+    await db.destroy();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// One dialect
+
+interface ThroughputRow {
+  dialect: Dialect;
+  design: 'Sésame' | 'naive argon2id';
+  result: LoadResult;
+  /** Sésame only: SQL statements per request and write transactions during the run (warm-up included). */
+  statementsPerRequest?: number;
+  writeTransactions?: number;
+}
+
+interface Priming {
+  requests: number;
+  writeTransactions: number;
+  writes: string;
+}
+
+interface WriteCheck {
+  dialect: Dialect;
+  result: LoadResult;
+  writeStatements: number;
+  writeTransactions: number;
+  writes: string;
+  deferredTransactions: number;
+  deferredWrites: string;
+  recordedUses: number;
+  pass: boolean;
+}
+
+async function benchSesame(dialect: Dialect, databaseUrl: string | undefined, tmp: string): Promise<{ rows: ThroughputRow[]; check: WriteCheck; version: string; priming: Priming }> {
+  const counter = new QueryCounter();
+  const dataDir = fs.mkdtempSync(path.join(tmp, `sesame-${dialect}-`));
+  progress(`${dialect}: starting Sésame and seeding ${USERS} users, ${USERS * PASSWORDS_PER_USER} app passwords`);
+  const { server, port } = await startSesame(dialect, databaseUrl, dataDir, counter);
+  try {
+    const seed = await seedSesame(server);
+    const version =
+      dialect === 'sqlite'
+        ? `SQLite ${(await sql<{ v: string }>`select sqlite_version() as v`.execute(server.services.db)).rows[0]!.v}`
+        : `PostgreSQL ${(await sql<{ server_version: string }>`show server_version`.execute(server.services.db)).rows[0]!.server_version}`;
+
+    // Prime: use each rotating credential once, so that its first-use write
+    // happens here and the windows below show the steady state within a minute.
+    progress(`${dialect}: priming the ${seed.rotating.length} rotating credentials`);
+    counter.reset();
+    counter.active = true;
+    const primed = await runLoad(tmp, {
+      port,
+      path: PATH,
+      authorizations: seed.rotating,
+      connections: CONNECTIONS,
+      mode: 'count',
+      warmupMs: 0,
+      durationMs: 0,
+      requests: seed.rotating.length,
+      expectStatus: 204,
+    });
+    counter.active = false;
+    if (primed.requests !== seed.rotating.length || primed.errors > 0 || Object.keys(primed.unexpected).length > 0) {
+      throw new Error(`priming failed: ${JSON.stringify(primed)}`);
+    }
+    const priming = { requests: primed.requests, writeTransactions: counter.writeTransactions, writes: counter.describeWrites() };
+
+    const rows: ThroughputRow[] = [];
+    for (const c of CASES) {
+      progress(`${dialect}: Sésame, ${c.connections} connection(s), ${c.sesameMs / 1000} s`);
+      counter.reset();
+      counter.active = true;
+      const result = await runLoad(tmp, durationCase(port, seed.rotating, c.connections, c.sesameMs));
+      counter.active = false;
+      rows.push({
+        dialect,
+        design: 'Sésame',
+        result,
+        statementsPerRequest: counter.statements / Math.max(1, result.totalRequests),
+        writeTransactions: counter.writeTransactions,
+      });
+    }
+
+    // Settle the uses of the runs above, so that the window below holds only the fresh password's writes.
+    await server.services.usage.flush(true);
+    progress(`${dialect}: ${WRITE_TEST_REQUESTS} requests of one password`);
+    counter.reset();
+    counter.active = true;
+    const result = await runLoad(tmp, {
+      port,
+      path: PATH,
+      authorizations: [seed.fresh.authorization],
+      connections: CONNECTIONS,
+      mode: 'count',
+      warmupMs: 0,
+      durationMs: 0,
+      requests: WRITE_TEST_REQUESTS,
+      expectStatus: 204,
+    });
+    counter.active = false;
+    const window = { statements: counter.writeStatements, transactions: counter.writeTransactions, writes: counter.describeWrites() };
+
+    // The uses counted in memory since then are written at the password's next minute (or at shutdown): force it now.
+    counter.reset();
+    counter.active = true;
+    await server.services.usage.flush(true);
+    counter.active = false;
+    const deferred = { transactions: counter.writeTransactions, writes: counter.describeWrites() };
+    const recorded = await server.services.db
+      .selectFrom('connections')
+      .select((eb) => eb.fn.sum<number>('count').as('uses'))
+      .where('credential', '=', seed.fresh.id)
+      .where('outcome', '=', 'success')
+      .executeTakeFirstOrThrow();
+
+    const allowed = Math.max(1, Math.ceil(result.elapsedMs / 60_000));
+    const allOk = result.requests === WRITE_TEST_REQUESTS && result.errors === 0 && Object.keys(result.unexpected).length === 0;
+    return {
+      rows,
+      version,
+      priming,
+      check: {
+        dialect,
+        result,
+        writeStatements: window.statements,
+        writeTransactions: window.transactions,
+        writes: window.writes,
+        deferredTransactions: deferred.transactions,
+        deferredWrites: deferred.writes,
+        recordedUses: Number(recorded.uses ?? 0),
+        pass: allOk && window.transactions <= allowed,
+      },
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+async function benchNaive(dialect: Dialect, databaseUrl: string | undefined, tmp: string): Promise<ThroughputRow[]> {
+  const dataDir = fs.mkdtempSync(path.join(tmp, `naive-${dialect}-`));
+  progress(`${dialect}: starting the naive peer and seeding ${USERS * PASSWORDS_PER_USER} argon2id rows`);
+  const naive = await startNaive(dialect, databaseUrl, dataDir);
+  try {
+    const rows: ThroughputRow[] = [];
+    for (const c of CASES) {
+      progress(`${dialect}: naive argon2id, ${c.connections} connection(s), ${c.naiveMs / 1000} s`);
+      const result = await runLoad(tmp, durationCase(naive.port, naive.rotating, c.connections, c.naiveMs));
+      rows.push({ dialect, design: 'naive argon2id', result });
+    }
+    return rows;
+  } finally {
+    await naive.close();
+  }
+}
+
+async function createDatabase(clusterUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: clusterUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(clusterUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+function group(n: number): string {
+  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+function ms(n: number): string {
+  if (!Number.isFinite(n)) return '-';
+  return n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : group(n);
+}
+
+function ratio(n: number): string {
+  return n >= 100 ? `${group(n)}×` : `${n.toFixed(1)}×`;
+}
+
+function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function report(
+  rows: ThroughputRow[],
+  checks: WriteCheck[],
+  primings: { dialect: Dialect; priming: Priming }[],
+  versions: string[],
+  startedAt: Date,
+  loadAtStart: number[],
+  elapsedS: number,
+): boolean {
+  const out: string[] = [];
+  out.push('Sésame auth benchmark');
+  out.push(`date ${startedAt.toISOString()}, Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), ${versions.join(', ')}`);
+  out.push(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+  out.push('');
+  out.push(`1. GET ${PATH} with Basic auth: ${group(USERS * PASSWORDS_PER_USER)} stored app passwords (${group(USERS)} users × ${PASSWORDS_PER_USER}),`);
+  out.push(`   the load rotating through ${group(USERS)} credentials (one per user); load generator in a child process,`);
+  out.push(`   keep-alive, closed loop; ${WARMUP_MS / 1000} s warm-up, then a fixed window. Every counted reply must be 204.`);
+  for (const { dialect, priming } of primings) {
+    out.push(`   Sésame on ${dialect} primed first with ${group(priming.requests)} requests, one per credential: ${group(priming.writeTransactions)} write transactions (${priming.writes}).`);
+  }
+  out.push('');
+  out.push(
+    table(
+      ['database', 'design', 'conns', 'window', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'not 204', 'SQL/req', 'write tx'],
+      rows.map((r) => [
+        r.dialect,
+        r.design,
+        String(r.result.connections),
+        `${r.result.elapsedMs / 1000} s`,
+        group(r.result.requests),
+        group(r.result.perSecond),
+        ms(r.result.p50Ms),
+        ms(r.result.p99Ms),
+        String(Object.values(r.result.unexpected).reduce((a, b) => a + b, 0) + r.result.errors),
+        r.statementsPerRequest === undefined ? '' : r.statementsPerRequest.toFixed(2),
+        r.writeTransactions === undefined ? '' : group(r.writeTransactions),
+      ]),
+      new Set([2, 3, 4, 5, 6, 7, 8, 9, 10]),
+    ),
+  );
+  out.push('');
+  out.push('   SQL/req: statements per request, warm-up included; write tx: write transactions during the run');
+  out.push('   (each primed password was written at its first use; its later uses within the minute are coalesced).');
+  out.push('');
+  const ratioRows: string[][] = [];
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    for (const c of CASES) {
+      const find = (design: ThroughputRow['design']) =>
+        rows.find((r) => r.dialect === dialect && r.design === design && r.result.connections === c.connections);
+      const sesame = find('Sésame');
+      const naive = find('naive argon2id');
+      if (!sesame || !naive) continue;
+      ratioRows.push([
+        dialect,
+        String(c.connections),
+        ratio(sesame.result.perSecond / naive.result.perSecond),
+        ratio(naive.result.p50Ms / sesame.result.p50Ms),
+        ratio(naive.result.p99Ms / sesame.result.p99Ms),
+      ]);
+    }
+  }
+  out.push(table(['database', 'conns', 'throughput Sésame/naive', 'p50 naive/Sésame', 'p99 naive/Sésame'], ratioRows, new Set([1, 2, 3, 4])));
+  out.push('');
+  out.push(`2. Database writes caused by ${group(WRITE_TEST_REQUESTS)} authenticated requests of one password (never used before),`);
+  out.push(`   ${CONNECTIONS} connections, counted with the server's onQuery hook:`);
+  let ok = true;
+  for (const c of checks) {
+    const r = c.result;
+    const within = r.elapsedMs <= 60_000;
+    out.push('');
+    out.push(`   ${c.dialect}: ${group(r.requests)} requests answered 204 in ${(r.elapsedMs / 1000).toFixed(1)} s (${within ? 'within one minute' : 'MORE than one minute'}), ${group(r.perSecond)} req/s, errors ${r.errors}`);
+    out.push(`     write transactions: ${c.writeTransactions}`);
+    out.push(`     write statements:   ${c.writeStatements} (${c.writes})`);
+    out.push(`     the ${group(WRITE_TEST_REQUESTS - 1)} later uses are counted in memory and written at the password's next minute,`);
+    out.push(`     forced here: ${c.deferredTransactions} transaction (${c.deferredWrites}); uses recorded in the database: ${group(c.recordedUses)}`);
+    out.push(`     ${c.pass ? 'PASS' : 'FAIL'}: ${c.writeTransactions} write transaction(s) for ${group(r.requests)} requests in ${(r.elapsedMs / 1000).toFixed(1)} s (limit: 1 per password per minute)`);
+    ok &&= c.pass;
+  }
+  const failedRuns = rows.filter((r) => r.result.errors > 0 || Object.keys(r.result.unexpected).length > 0);
+  if (failedRuns.length > 0) {
+    out.push('');
+    out.push(`   FAIL: ${failedRuns.length} throughput run(s) had replies other than 204 or network errors.`);
+    ok = false;
+  }
+  out.push('');
+  out.push(`bench finished in ${elapsedS.toFixed(0)} s: ${ok ? 'PASS' : 'FAIL'}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return ok;
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-'));
+  let cluster: PostgresCluster | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    void (cluster?.stop() ?? Promise.resolve()).finally(() => {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      process.kill(process.pid, signal);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const rows: ThroughputRow[] = [];
+    const checks: WriteCheck[] = [];
+    const versions: string[] = [];
+    const primings: { dialect: Dialect; priming: Priming }[] = [];
+    const loadAtStart = os.loadavg();
+
+    const sqlite = await benchSesame('sqlite', undefined, tmp);
+    rows.push(...sqlite.rows);
+    checks.push(sqlite.check);
+    versions.push(sqlite.version);
+    primings.push({ dialect: 'sqlite', priming: sqlite.priming });
+    rows.push(...(await benchNaive('sqlite', undefined, tmp)));
+
+    progress('postgres: starting a throwaway cluster');
+    cluster = await startPostgresCluster();
+    const postgres = await benchSesame('postgres', await createDatabase(cluster.url, 'sesame_bench'), tmp);
+    rows.push(...postgres.rows);
+    checks.push(postgres.check);
+    versions.push(postgres.version);
+    primings.push({ dialect: 'postgres', priming: postgres.priming });
+    rows.push(...(await benchNaive('postgres', await createDatabase(cluster.url, 'naive_bench'), tmp)));
+
+    const ok = report(rows, checks, primings, versions, startedAt, loadAtStart, (performance.now() - t0) / 1000);
+    if (!ok) process.exitCode = 1;
+  } finally {
+    await cluster?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:auth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
