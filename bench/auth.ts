@@ -153,7 +153,17 @@ async function runLoad(tmp: string, config: LoadConfig): Promise<LoadResult> {
 }
 
 function durationCase(port: number, authorizations: string[], connections: number, durationMs: number): LoadConfig {
-  return { port, path: PATH, authorizations, connections, mode: 'duration', warmupMs: WARMUP_MS, durationMs, requests: 0, expectStatus: 204 };
+  return {
+    port,
+    path: PATH,
+    authorizations,
+    connections,
+    mode: 'duration',
+    warmupMs: WARMUP_MS,
+    durationMs,
+    requests: 0,
+    expectStatus: 204,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -165,7 +175,12 @@ interface SesameSeed {
   fresh: { id: string; authorization: string };
 }
 
-async function startSesame(dialect: Dialect, databaseUrl: string | undefined, dataDir: string, counter: QueryCounter): Promise<{ server: Server; port: number }> {
+async function startSesame(
+  dialect: Dialect,
+  databaseUrl: string | undefined,
+  dataDir: string,
+  counter: QueryCounter,
+): Promise<{ server: Server; port: number }> {
   const config = loadConfig({
     HOST: '127.0.0.1',
     PORT: '8080',
@@ -201,7 +216,11 @@ async function seedSesame(server: Server): Promise<SesameSeed> {
   const rotating: string[] = [];
   let fresh: SesameSeed['fresh'] | undefined;
   await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < users.length; i += 500) await trx.insertInto('users').values(users.slice(i, i + 500)).execute();
+    for (let i = 0; i < users.length; i += 500)
+      await trx
+        .insertInto('users')
+        .values(users.slice(i, i + 500))
+        .execute();
     for (let u = 0; u < USERS; u += 5) {
       const batch: AppPasswordsTable[] = [];
       for (const user of users.slice(u, u + 5)) {
@@ -234,8 +253,12 @@ async function seedSesame(server: Server): Promise<SesameSeed> {
     }
   });
   await sql`analyze`.execute(db);
-  const { count } = await db.selectFrom('app_passwords').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  if (Number(count) !== USERS * PASSWORDS_PER_USER) throw new Error(`seeded ${count} app passwords, expected ${USERS * PASSWORDS_PER_USER}`);
+  const { count } = await db
+    .selectFrom('app_passwords')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  if (Number(count) !== USERS * PASSWORDS_PER_USER)
+    throw new Error(`seeded ${count} app passwords, expected ${USERS * PASSWORDS_PER_USER}`);
   return { rotating, fresh: fresh! };
 }
 
@@ -261,7 +284,9 @@ interface NaivePeer {
 async function startNaive(dialect: Dialect, databaseUrl: string | undefined, dataDir: string): Promise<NaivePeer> {
   let db: Kysely<NaiveDatabase>;
   if (dialect === 'postgres') {
-    db = new Kysely<NaiveDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 10 }) }) });
+    db = new Kysely<NaiveDatabase>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: 10 }) }),
+    });
   } else {
     const file = new SqliteDatabase(path.join(dataDir, 'naive.db'));
     file.pragma('journal_mode = WAL');
@@ -376,7 +401,11 @@ interface WriteCheck {
   pass: boolean;
 }
 
-async function benchSesame(dialect: Dialect, databaseUrl: string | undefined, tmp: string): Promise<{ rows: ThroughputRow[]; check: WriteCheck; version: string; priming: Priming }> {
+async function benchSesame(
+  dialect: Dialect,
+  databaseUrl: string | undefined,
+  tmp: string,
+): Promise<{ rows: ThroughputRow[]; check: WriteCheck; version: string; priming: Priming }> {
   const counter = new QueryCounter();
   const dataDir = fs.mkdtempSync(path.join(tmp, `sesame-${dialect}-`));
   progress(`${dialect}: starting Sésame and seeding ${USERS} users, ${USERS * PASSWORDS_PER_USER} app passwords`);
@@ -443,7 +472,11 @@ async function benchSesame(dialect: Dialect, databaseUrl: string | undefined, tm
       expectStatus: 204,
     });
     counter.active = false;
-    const window = { statements: counter.writeStatements, transactions: counter.writeTransactions, writes: counter.describeWrites() };
+    const window = {
+      statements: counter.writeStatements,
+      transactions: counter.writeTransactions,
+      writes: counter.describeWrites(),
+    };
 
     // The uses counted in memory since then are written at the password's next minute (or at shutdown): force it now.
     counter.reset();
@@ -515,7 +548,9 @@ async function createDatabase(clusterUrl: string, name: string): Promise<string>
 // Report
 
 function group(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
 }
 
 function ms(n: number): string {
@@ -530,7 +565,10 @@ function ratio(n: number): string {
 function table(header: string[], rows: string[][], rightAligned: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -545,14 +583,20 @@ function report(
 ): boolean {
   const out: string[] = [];
   out.push('Sésame auth benchmark');
-  out.push(`date ${startedAt.toISOString()}, Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), ${versions.join(', ')}`);
+  out.push(
+    `date ${startedAt.toISOString()}, Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), ${versions.join(', ')}`,
+  );
   out.push(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   out.push('');
-  out.push(`1. GET ${PATH} with Basic auth: ${group(USERS * PASSWORDS_PER_USER)} stored app passwords (${group(USERS)} users × ${PASSWORDS_PER_USER}),`);
+  out.push(
+    `1. GET ${PATH} with Basic auth: ${group(USERS * PASSWORDS_PER_USER)} stored app passwords (${group(USERS)} users × ${PASSWORDS_PER_USER}),`,
+  );
   out.push(`   the load rotating through ${group(USERS)} credentials (one per user); load generator in a child process,`);
   out.push(`   keep-alive, closed loop; ${WARMUP_MS / 1000} s warm-up, then a fixed window. Every counted reply must be 204.`);
   for (const { dialect, priming } of primings) {
-    out.push(`   Sésame on ${dialect} primed first with ${group(priming.requests)} requests, one per credential: ${group(priming.writeTransactions)} write transactions (${priming.writes}).`);
+    out.push(
+      `   Sésame on ${dialect} primed first with ${group(priming.requests)} requests, one per credential: ${group(priming.writeTransactions)} write transactions (${priming.writes}).`,
+    );
   }
   out.push('');
   out.push(
@@ -595,21 +639,37 @@ function report(
       ]);
     }
   }
-  out.push(table(['database', 'conns', 'throughput Sésame/naive', 'p50 naive/Sésame', 'p99 naive/Sésame'], ratioRows, new Set([1, 2, 3, 4])));
+  out.push(
+    table(
+      ['database', 'conns', 'throughput Sésame/naive', 'p50 naive/Sésame', 'p99 naive/Sésame'],
+      ratioRows,
+      new Set([1, 2, 3, 4]),
+    ),
+  );
   out.push('');
-  out.push(`2. Database writes caused by ${group(WRITE_TEST_REQUESTS)} authenticated requests of one password (never used before),`);
+  out.push(
+    `2. Database writes caused by ${group(WRITE_TEST_REQUESTS)} authenticated requests of one password (never used before),`,
+  );
   out.push(`   ${CONNECTIONS} connections, counted with the server's onQuery hook:`);
   let ok = true;
   for (const c of checks) {
     const r = c.result;
     const within = r.elapsedMs <= 60_000;
     out.push('');
-    out.push(`   ${c.dialect}: ${group(r.requests)} requests answered 204 in ${(r.elapsedMs / 1000).toFixed(1)} s (${within ? 'within one minute' : 'MORE than one minute'}), ${group(r.perSecond)} req/s, errors ${r.errors}`);
+    out.push(
+      `   ${c.dialect}: ${group(r.requests)} requests answered 204 in ${(r.elapsedMs / 1000).toFixed(1)} s (${within ? 'within one minute' : 'MORE than one minute'}), ${group(r.perSecond)} req/s, errors ${r.errors}`,
+    );
     out.push(`     write transactions: ${c.writeTransactions}`);
     out.push(`     write statements:   ${c.writeStatements} (${c.writes})`);
-    out.push(`     the ${group(WRITE_TEST_REQUESTS - 1)} later uses are counted in memory and written at the password's next minute,`);
-    out.push(`     forced here: ${c.deferredTransactions} transaction (${c.deferredWrites}); uses recorded in the database: ${group(c.recordedUses)}`);
-    out.push(`     ${c.pass ? 'PASS' : 'FAIL'}: ${c.writeTransactions} write transaction(s) for ${group(r.requests)} requests in ${(r.elapsedMs / 1000).toFixed(1)} s (limit: 1 per password per minute)`);
+    out.push(
+      `     the ${group(WRITE_TEST_REQUESTS - 1)} later uses are counted in memory and written at the password's next minute,`,
+    );
+    out.push(
+      `     forced here: ${c.deferredTransactions} transaction (${c.deferredWrites}); uses recorded in the database: ${group(c.recordedUses)}`,
+    );
+    out.push(
+      `     ${c.pass ? 'PASS' : 'FAIL'}: ${c.writeTransactions} write transaction(s) for ${group(r.requests)} requests in ${(r.elapsedMs / 1000).toFixed(1)} s (limit: 1 per password per minute)`,
+    );
     ok &&= c.pass;
   }
   const failedRuns = rows.filter((r) => r.result.errors > 0 || Object.keys(r.result.unexpected).length > 0);

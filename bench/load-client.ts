@@ -59,7 +59,14 @@ function percentile(sorted: Float64Array, q: number): number {
 function once(agent: http.Agent, config: LoadConfig, authorization: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = http.request(
-      { host: '127.0.0.1', port: config.port, path: config.path, method: 'GET', agent, headers: { authorization, 'user-agent': 'sesame-bench' } },
+      {
+        host: '127.0.0.1',
+        port: config.port,
+        path: config.path,
+        method: 'GET',
+        agent,
+        headers: { authorization, 'user-agent': 'sesame-bench' },
+      },
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));

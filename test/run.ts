@@ -51,11 +51,10 @@ if (interrupted) {
   process.exit(exitCodeFor(interrupted));
 }
 
-child = spawn(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
-  { stdio: 'inherit', env: { ...process.env, SESAME_TEST_PG_URL: cluster.url } },
-);
+child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, SESAME_TEST_PG_URL: cluster.url },
+});
 
 // Stop the cluster once, then exit with the suite's code.
 let finishing = false;

@@ -130,7 +130,11 @@ for (const dialect of DIALECTS) {
 
       it('creates a user who can then sign in', async () => {
         const ip = freshIp();
-        const reply = await admin.call('/api/v1/admin/users', { method: 'POST', body: { username: 'Nouvelle', password: 'her own password' }, from: ip });
+        const reply = await admin.call('/api/v1/admin/users', {
+          method: 'POST',
+          body: { username: 'Nouvelle', password: 'her own password' },
+          from: ip,
+        });
         assert.equal(reply.status, 201, reply.text);
         assert.equal(reply.json.user.username, 'Nouvelle');
         assert.equal(reply.json.user.role, 'user');
@@ -176,13 +180,21 @@ for (const dialect of DIALECTS) {
         assertError(short, 400, 'PASSWORD_TOO_SHORT');
         const extra = await assertUnchanged(
           server,
-          () => admin.call('/api/v1/admin/users', { method: 'POST', body: { username: 'extra', password: 'a long password', totp: 'x' } }),
+          () =>
+            admin.call('/api/v1/admin/users', {
+              method: 'POST',
+              body: { username: 'extra', password: 'a long password', totp: 'x' },
+            }),
           ALL_TABLES,
         );
         assertError(extra, 400, 'VALIDATION_FAILED');
         const role = await assertUnchanged(
           server,
-          () => admin.call('/api/v1/admin/users', { method: 'POST', body: { username: 'extra', password: 'a long password', role: 'root' } }),
+          () =>
+            admin.call('/api/v1/admin/users', {
+              method: 'POST',
+              body: { username: 'extra', password: 'a long password', role: 'root' },
+            }),
           ALL_TABLES,
         );
         assertError(role, 400, 'VALIDATION_FAILED');
@@ -190,7 +202,11 @@ for (const dialect of DIALECTS) {
 
       it('answers USER_NOT_FOUND for an unknown user id, changing nothing', async () => {
         const id = crypto.randomUUID();
-        assertError(await assertUnchanged(server, () => admin.call(`/api/v1/admin/users/${id}/app-passwords`), ALL_TABLES), 404, 'USER_NOT_FOUND');
+        assertError(
+          await assertUnchanged(server, () => admin.call(`/api/v1/admin/users/${id}/app-passwords`), ALL_TABLES),
+          404,
+          'USER_NOT_FOUND',
+        );
         assertError(
           await assertUnchanged(server, () => admin.call(`/api/v1/admin/users/${id}/disable`, { method: 'POST' }), ALL_TABLES),
           404,
@@ -214,7 +230,11 @@ for (const dialect of DIALECTS) {
       it('sets the lifetime, which then bounds new passwords', async () => {
         const { session } = await userWithSession(server, 'pol-user');
         const ip = freshIp();
-        const reply = await admin.call('/api/v1/admin/policy', { method: 'PUT', body: { appPasswordLifetimeDays: 30 }, from: ip });
+        const reply = await admin.call('/api/v1/admin/policy', {
+          method: 'PUT',
+          body: { appPasswordLifetimeDays: 30 },
+          from: ip,
+        });
         assert.equal(reply.status, 200, reply.text);
         assert.equal(reply.json.appPasswordLifetimeDays, 30);
         assert.equal((await admin.call('/api/v1/admin/policy')).json.appPasswordLifetimeDays, 30);
@@ -222,8 +242,14 @@ for (const dialect of DIALECTS) {
           const created = await session.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'Trente jours' } });
           assert.equal(created.status, 201, created.text);
           secrets.push(created.json.password);
-          assert.equal(created.json.appPassword.expiresAt, new Date(clock.now() + 30 * DAY_MS).toISOString().slice(0, 19) + '+00:00');
-          const tooLong = await session.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'Trop', expiresInDays: 31 } });
+          assert.equal(
+            created.json.appPassword.expiresAt,
+            new Date(clock.now() + 30 * DAY_MS).toISOString().slice(0, 19) + '+00:00',
+          );
+          const tooLong = await session.call('/api/v1/app-passwords', {
+            method: 'POST',
+            body: { name: 'Trop', expiresInDays: 31 },
+          });
           assertError(tooLong, 400, 'EXPIRY_OUT_OF_RANGE');
         } finally {
           await admin.call('/api/v1/admin/policy', { method: 'PUT', body: { appPasswordLifetimeDays: 365 } });
@@ -243,7 +269,11 @@ for (const dialect of DIALECTS) {
           { maxActiveAppPasswords: 0 },
           { appPasswordLifetimeDays: 30, maxActiveAppPasswords: 0 },
         ]) {
-          const reply = await assertUnchanged(server, () => admin.call('/api/v1/admin/policy', { method: 'PUT', body }), ALL_TABLES);
+          const reply = await assertUnchanged(
+            server,
+            () => admin.call('/api/v1/admin/policy', { method: 'PUT', body }),
+            ALL_TABLES,
+          );
           assertError(reply, 400, 'POLICY_INVALID');
         }
         assert.equal((await admin.call('/api/v1/admin/policy')).json.appPasswordLifetimeDays, 365);
@@ -251,7 +281,11 @@ for (const dialect of DIALECTS) {
 
       it('refuses unknown settings and empty changes with VALIDATION_FAILED, changing nothing', async () => {
         for (const body of [{ passwordMinLength: 4 }, {}, { appPasswordLifetimeDays: 1.5 }]) {
-          const reply = await assertUnchanged(server, () => admin.call('/api/v1/admin/policy', { method: 'PUT', body }), ALL_TABLES);
+          const reply = await assertUnchanged(
+            server,
+            () => admin.call('/api/v1/admin/policy', { method: 'PUT', body }),
+            ALL_TABLES,
+          );
           assertError(reply, 400, 'VALIDATION_FAILED');
         }
       });
@@ -294,7 +328,11 @@ for (const dialect of DIALECTS) {
         const target = await newPassword(session, { name: 'Une fois' });
         assert.equal((await admin.call(`/api/v1/admin/app-passwords/${target.id}`, { method: 'DELETE' })).status, 204);
         for (const id of [target.id, crypto.randomUUID()]) {
-          const reply = await assertUnchanged(server, () => admin.call(`/api/v1/admin/app-passwords/${id}`, { method: 'DELETE' }), ALL_TABLES);
+          const reply = await assertUnchanged(
+            server,
+            () => admin.call(`/api/v1/admin/app-passwords/${id}`, { method: 'DELETE' }),
+            ALL_TABLES,
+          );
           assertError(reply, 404, 'APP_PASSWORD_NOT_FOUND');
         }
       });
@@ -303,12 +341,23 @@ for (const dialect of DIALECTS) {
     describe('audit log', () => {
       it('records creations, assignments, deletions, revocations and policy changes with who and from where', async () => {
         const { session, id } = await userWithSession(server, 'audited');
-        const ips = { create: freshIp(), assign: freshIp(), firstUse: freshIp(), remove: freshIp(), revoke: freshIp(), policy: freshIp() };
+        const ips = {
+          create: freshIp(),
+          assign: freshIp(),
+          firstUse: freshIp(),
+          remove: freshIp(),
+          revoke: freshIp(),
+          policy: freshIp(),
+        };
         const assigned = await newPassword(session, { name: 'Configuré' }, ips.create);
         const bound = await newPassword(session, { name: 'Lié' });
         const removed = await newPassword(session, { name: 'Effacé' });
         const revoked = await newPassword(session, { name: 'Révoqué' });
-        await session.call(`/api/v1/app-passwords/${assigned.id}`, { method: 'PATCH', body: { application: 'sync' }, from: ips.assign });
+        await session.call(`/api/v1/app-passwords/${assigned.id}`, {
+          method: 'PATCH',
+          body: { application: 'sync' },
+          from: ips.assign,
+        });
         assert.equal((await forwardAuth(server, 'webdav', 'audited', bound.secret, ips.firstUse)).status, 204);
         await session.call(`/api/v1/app-passwords/${removed.id}`, { method: 'DELETE', from: ips.remove });
         await admin.call(`/api/v1/admin/app-passwords/${revoked.id}`, { method: 'DELETE', from: ips.revoke });

@@ -123,7 +123,11 @@ for (const dialect of DIALECTS) {
       });
 
       async function refusedCreate(body: unknown, status: number, code: string) {
-        const reply = await assertUnchanged(server, () => session.call('/api/v1/app-passwords', { method: 'POST', body }), ALL_TABLES);
+        const reply = await assertUnchanged(
+          server,
+          () => session.call('/api/v1/app-passwords', { method: 'POST', body }),
+          ALL_TABLES,
+        );
         assertError(reply, status, code);
       }
 
@@ -197,7 +201,11 @@ for (const dialect of DIALECTS) {
             ALL_TABLES,
           );
           assertError(patch, 404, 'APP_PASSWORD_NOT_FOUND');
-          const del = await assertUnchanged(server, () => session.call(`/api/v1/app-passwords/${id}`, { method: 'DELETE' }), ALL_TABLES);
+          const del = await assertUnchanged(
+            server,
+            () => session.call(`/api/v1/app-passwords/${id}`, { method: 'DELETE' }),
+            ALL_TABLES,
+          );
           assertError(del, 404, 'APP_PASSWORD_NOT_FOUND');
         }
         assert.equal((await forwardAuth(server, 'webdav', 'bad-other', foreign.secret)).status, 204);
@@ -239,7 +247,10 @@ for (const dialect of DIALECTS) {
         assert.equal(assigned.json.appPassword.application, 'sync');
         assert.equal(assigned.json.appPassword.assignedBy, 'user');
 
-        const reassigned = await session.call(`/api/v1/app-passwords/${id}`, { method: 'PATCH', body: { application: 'outlook' } });
+        const reassigned = await session.call(`/api/v1/app-passwords/${id}`, {
+          method: 'PATCH',
+          body: { application: 'outlook' },
+        });
         assert.equal(reassigned.status, 200, reassigned.text);
         assert.equal(reassigned.json.appPassword.application, 'outlook');
         assert.equal((await findOne(session, id)).application, 'outlook');
@@ -247,7 +258,10 @@ for (const dialect of DIALECTS) {
 
       it('accepts application: null, the declared "unassigned", on creation and on PATCH', async () => {
         const { session } = await userWithSession(server, 'edit5');
-        const created = await session.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'Libre', application: null } });
+        const created = await session.call('/api/v1/app-passwords', {
+          method: 'POST',
+          body: { name: 'Libre', application: null },
+        });
         assert.equal(created.status, 201, created.text);
         assert.equal(created.json.appPassword.application, null);
         const { id } = await createPassword(session, { name: 'Assigné', application: 'webdav' });
@@ -277,7 +291,10 @@ for (const dialect of DIALECTS) {
 
       it('creates a password already assigned when an application is given', async () => {
         const { session } = await userWithSession(server, 'edit4');
-        const reply = await session.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'Outlook', application: 'outlook' } });
+        const reply = await session.call('/api/v1/app-passwords', {
+          method: 'POST',
+          body: { name: 'Outlook', application: 'outlook' },
+        });
         assert.equal(reply.status, 201);
         assert.equal(reply.json.appPassword.application, 'outlook');
         assert.equal(reply.json.appPassword.assignedBy, 'user');
@@ -390,7 +407,8 @@ for (const dialect of DIALECTS) {
         const { id, secret } = await createPassword(session, { name: 'Synchro', application: 'sync' });
         const ip = freshIp();
         const agent = { 'user-agent': 'Nextcloud-desktop/3.12' };
-        const use = () => request(server.url, '/api/v1/forward-auth/sync', { headers: { ...basic('conn1', secret), ...agent }, from: ip });
+        const use = () =>
+          request(server.url, '/api/v1/forward-auth/sync', { headers: { ...basic('conn1', secret), ...agent }, from: ip });
         assert.equal((await use()).status, 204);
         const rowsOf = async () =>
           ((await session.call('/api/v1/connections')).json.connections as Array<Record<string, any>>).filter(
@@ -414,7 +432,10 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(later[0]!.appPassword, { id, name: 'Synchro' });
 
         const other = freshIp();
-        assert.equal((await request(server.url, '/api/v1/forward-auth/sync', { headers: basic('conn1', secret), from: other })).status, 204);
+        assert.equal(
+          (await request(server.url, '/api/v1/forward-auth/sync', { headers: basic('conn1', secret), from: other })).status,
+          204,
+        );
         await server.server.services.usage.flush(true);
         const all = (await session.call('/api/v1/connections')).json.connections as Array<Record<string, any>>;
         assert.ok(all.some((c) => c.ip === other && c.outcome === 'success' && c.count === 1));
@@ -443,7 +464,9 @@ for (const dialect of DIALECTS) {
         const { secret } = await createPassword(session, { name: 'Suspect' });
         const ip = freshIp();
         assert.equal((await forwardAuth(server, 'webdav', 'conn3', secret, ip)).status, 204);
-        const row = ((await session.call('/api/v1/connections')).json.connections as Array<Record<string, any>>).find((c) => c.ip === ip);
+        const row = ((await session.call('/api/v1/connections')).json.connections as Array<Record<string, any>>).find(
+          (c) => c.ip === ip,
+        );
         assert.ok(row?.appPassword, 'the connection does not name its app password');
         assert.equal(row.appPassword.name, 'Suspect');
         const deleted = await session.call(`/api/v1/app-passwords/${row.appPassword.id}`, { method: 'DELETE' });

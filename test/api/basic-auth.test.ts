@@ -95,7 +95,11 @@ for (const dialect of DIALECTS) {
 
       // Each credential works before it is made to fail.
       for (const p of [wrongPassword, owner, expired, revoked, deleted, disabled]) {
-        assert.equal((await forwardAuth(server, 'webdav', p.username, p.secret)).status, 204, `${p.username} does not work at first`);
+        assert.equal(
+          (await forwardAuth(server, 'webdav', p.username, p.secret)).status,
+          204,
+          `${p.username} does not work at first`,
+        );
       }
       assert.equal((await forwardAuth(server, 'sync', 'k-wrongapp', wrongApp.secret)).status, 204);
 
@@ -139,7 +143,9 @@ for (const dialect of DIALECTS) {
           const kind = kinds.find((k) => k.name === kindName)!;
           for (const application of APPLICATIONS) {
             if (kind.name === 'wrong application' && application === 'sync') continue; // its own application
-            const reply = await assertUnchanged(server, () => forwardAuth(server, application, kind.username, kind.secret, freshIp()));
+            const reply = await assertUnchanged(server, () =>
+              forwardAuth(server, application, kind.username, kind.secret, freshIp()),
+            );
             assertUniform401(reply, reference);
           }
           if (kind.failsOnMe) {
@@ -179,7 +185,9 @@ for (const dialect of DIALECTS) {
         ];
         for (const authorization of headers) {
           for (const path of ['/api/v1/forward-auth/webdav', '/api/v1/me']) {
-            const reply = await assertUnchanged(server, () => request(server.url, path, { headers: { authorization }, from: freshIp() }));
+            const reply = await assertUnchanged(server, () =>
+              request(server.url, path, { headers: { authorization }, from: freshIp() }),
+            );
             assertUniform401(reply, reference);
           }
         }
@@ -195,7 +203,11 @@ for (const dialect of DIALECTS) {
           assertError(reply, 401, 'UNAUTHENTICATED');
         }
         const adminSecret = (await createPassword(admin, { name: 'Admin client' })).secret;
-        assertError(await request(server.url, '/api/v1/admin/users', { headers: basic('root', adminSecret) }), 401, 'UNAUTHENTICATED');
+        assertError(
+          await request(server.url, '/api/v1/admin/users', { headers: basic('root', adminSecret) }),
+          401,
+          'UNAUTHENTICATED',
+        );
       });
     });
 
@@ -217,7 +229,10 @@ for (const dialect of DIALECTS) {
           sequences.set(kind.name, captured);
         }
         const first = sequences.get('unknown user')!;
-        assert.ok(first.some((sql) => /from "app_passwords"/i.test(sql)), `no app-password lookup in: ${first.join('\n')}`);
+        assert.ok(
+          first.some((sql) => /from "app_passwords"/i.test(sql)),
+          `no app-password lookup in: ${first.join('\n')}`,
+        );
         for (const [name, sequence] of sequences) {
           assert.deepEqual(sequence, first, `"${name}" runs other statements than "unknown user"`);
         }
@@ -239,7 +254,10 @@ for (const dialect of DIALECTS) {
         const fastest = Math.min(...medians.map((m) => m.median));
         for (const { name, median: value } of medians) {
           // Loose enough for a loaded 2-core machine; a per-request argon2 (≥ 50 ms) on one path breaks it.
-          assert.ok(value <= 3 * fastest || value - fastest <= 15, `"${name}" median ${value.toFixed(1)} ms vs fastest ${fastest.toFixed(1)} ms`);
+          assert.ok(
+            value <= 3 * fastest || value - fastest <= 15,
+            `"${name}" median ${value.toFixed(1)} ms vs fastest ${fastest.toFixed(1)} ms`,
+          );
         }
       });
     });
@@ -248,7 +266,10 @@ for (const dialect of DIALECTS) {
       it('is refused by default', async () => {
         await userWithSession(server, 'p-default');
         assertUniform401(await forwardAuth(server, 'webdav', 'p-default', PASSWORD, freshIp()), reference);
-        assertUniform401(await request(server.url, '/api/v1/me', { headers: basic('p-default', PASSWORD), from: freshIp() }), reference);
+        assertUniform401(
+          await request(server.url, '/api/v1/me', { headers: basic('p-default', PASSWORD), from: freshIp() }),
+          reference,
+        );
       });
 
       it('is accepted for a local account without 2FA once the policy allows it', async () => {
@@ -278,7 +299,10 @@ for (const dialect of DIALECTS) {
           for (const username of ['p-totp', 'p-disabled']) {
             const reply = await assertUnchanged(server, () => forwardAuth(server, 'webdav', username, PASSWORD, freshIp()));
             assertUniform401(reply, reference);
-            assertUniform401(await request(server.url, '/api/v1/me', { headers: basic(username, PASSWORD), from: freshIp() }), reference);
+            assertUniform401(
+              await request(server.url, '/api/v1/me', { headers: basic(username, PASSWORD), from: freshIp() }),
+              reference,
+            );
           }
         } finally {
           await setPolicy({ allowPrimaryPasswordOverBasic: false });
@@ -333,7 +357,11 @@ for (const dialect of DIALECTS) {
           ['/api/v1/session?password=x', { method: 'POST', body: { username: 's-query', password: PASSWORD } }],
         ];
         for (const [path, options] of cases) {
-          const reply = await assertUnchanged(server, () => request(server.url, path, { ...options, from: freshIp() }), ALL_TABLES);
+          const reply = await assertUnchanged(
+            server,
+            () => request(server.url, path, { ...options, from: freshIp() }),
+            ALL_TABLES,
+          );
           assertError(reply, 400, 'CREDENTIALS_IN_QUERY');
           assert.equal(reply.headers['set-cookie'], undefined);
         }

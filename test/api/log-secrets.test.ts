@@ -54,7 +54,10 @@ for (const dialect of DIALECTS) {
       // A failed sign-in with a near miss of the real password.
       const nearMiss = 'Alice-Primary#Passphrase!2';
       keep('near-miss password', nearMiss);
-      const refused = await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'alice', password: nearMiss } });
+      const refused = await request(server.url, '/api/v1/session', {
+        method: 'POST',
+        body: { username: 'alice', password: nearMiss },
+      });
       assert.equal(refused.status, 401);
 
       const alice = await signIn(server.url, 'alice', ALICE_PRIMARY);
@@ -62,8 +65,16 @@ for (const dialect of DIALECTS) {
       keep('alice CSRF token', alice.csrf);
 
       const secrets: Record<string, { id: string; secret: string }> = {};
-      for (const [name, application] of [['Mon WebDAV', 'webdav'], ['Sync « bureau »', 'sync'], ['Outlook', null], ['Spare', null]] as const) {
-        const created = await alice.call('/api/v1/app-passwords', { method: 'POST', body: application === null ? { name } : { name, application } });
+      for (const [name, application] of [
+        ['Mon WebDAV', 'webdav'],
+        ['Sync « bureau »', 'sync'],
+        ['Outlook', null],
+        ['Spare', null],
+      ] as const) {
+        const created = await alice.call('/api/v1/app-passwords', {
+          method: 'POST',
+          body: application === null ? { name } : { name, application },
+        });
         assert.equal(created.status, 201, created.text);
         secrets[name] = { id: created.json.appPassword.id, secret: created.json.password };
         keep(`app password "${name}"`, created.json.password);
@@ -91,12 +102,20 @@ for (const dialect of DIALECTS) {
       expect(inQuery, 400);
       assert.equal(inQuery.json.error.code, 'CREDENTIALS_IN_QUERY');
       expect(
-        await request(server.url, `/api/v1/forward-auth/webdav?user=alice&password=${encodeURIComponent(webdav.secret)}`, { headers: basicAuth('alice', webdav.secret) }),
+        await request(server.url, `/api/v1/forward-auth/webdav?user=alice&password=${encodeURIComponent(webdav.secret)}`, {
+          headers: basicAuth('alice', webdav.secret),
+        }),
         400,
       );
 
       // Rename, assign, delete, admin revoke.
-      expect(await alice.call(`/api/v1/app-passwords/${spare.id}`, { method: 'PATCH', body: { name: 'Spare renamed', application: 'webdav' } }), 200);
+      expect(
+        await alice.call(`/api/v1/app-passwords/${spare.id}`, {
+          method: 'PATCH',
+          body: { name: 'Spare renamed', application: 'webdav' },
+        }),
+        200,
+      );
       expect(await alice.call(`/api/v1/app-passwords/${sync.id}`, { method: 'DELETE' }), 204);
       const admin = await signIn(server.url, 'root', ADMIN_PRIMARY);
       keep('admin session cookie', admin.cookie.split('=')[1]!);
@@ -107,7 +126,10 @@ for (const dialect of DIALECTS) {
 
       // Password change, then the revoked passwords are refused.
       expect(
-        await alice.call('/api/v1/me/password', { method: 'PUT', body: { currentPassword: ALICE_PRIMARY, newPassword: ALICE_NEW_PRIMARY } }),
+        await alice.call('/api/v1/me/password', {
+          method: 'PUT',
+          body: { currentPassword: ALICE_PRIMARY, newPassword: ALICE_NEW_PRIMARY },
+        }),
         200,
       );
       expect(await request(server.url, '/api/v1/forward-auth/webdav', { headers: basicAuth('alice', webdav.secret) }), 401);

@@ -115,7 +115,11 @@ for (const dialect of DIALECTS) {
         assertError(noCode, 401, 'TOTP_REQUIRED');
         assert.equal(noCode.headers['set-cookie'], undefined);
         // Without the right password, no hint that a code would be needed.
-        assertError(await postSession(server, { username: 'si-totp', password: 'wrong password' }, ip), 401, 'INVALID_CREDENTIALS');
+        assertError(
+          await postSession(server, { username: 'si-totp', password: 'wrong password' }, ip),
+          401,
+          'INVALID_CREDENTIALS',
+        );
 
         const valid = new Set([-1, 0, 1].map((step) => currentTotpCode(secret, clock.now() + step * TOTP_STEP_MS)));
         let wrongCode = currentTotpCode(secret, clock.now());
@@ -156,7 +160,11 @@ for (const dialect of DIALECTS) {
         assertError(await first.call('/api/v1/me'), 401, 'UNAUTHENTICATED');
         assertError(await second.call('/api/v1/app-passwords'), 401, 'UNAUTHENTICATED');
         assert.equal(await sessionsOf(server, me.json.user.id), 0);
-        assertError(await postSession(server, { username: 'si-disabled', password: PASSWORD }, freshIp()), 401, 'INVALID_CREDENTIALS');
+        assertError(
+          await postSession(server, { username: 'si-disabled', password: PASSWORD }, freshIp()),
+          401,
+          'INVALID_CREDENTIALS',
+        );
       });
     });
 
@@ -186,7 +194,12 @@ for (const dialect of DIALECTS) {
         }
         const policy = await assertUnchanged(
           server,
-          () => request(server.url, '/api/v1/admin/policy', { method: 'PUT', headers: { cookie: admin.cookie }, body: { appPasswordLifetimeDays: 10 } }),
+          () =>
+            request(server.url, '/api/v1/admin/policy', {
+              method: 'PUT',
+              headers: { cookie: admin.cookie },
+              body: { appPasswordLifetimeDays: 10 },
+            }),
           ALL_TABLES,
         );
         assertError(policy, 403, 'CSRF_TOKEN_INVALID');

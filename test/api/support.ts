@@ -34,7 +34,16 @@ type Table = 'users' | 'app_passwords' | 'sessions' | 'connections' | 'throttle'
 
 /** Tables a refused request must leave alone (failed Basic auth legitimately writes connections and throttle). */
 export const STATE_TABLES: Table[] = ['users', 'app_passwords', 'sessions', 'audit_log', 'policy'];
-export const ALL_TABLES: Table[] = ['users', 'app_passwords', 'sessions', 'connections', 'throttle', 'audit_log', 'policy', 'meta'];
+export const ALL_TABLES: Table[] = [
+  'users',
+  'app_passwords',
+  'sessions',
+  'connections',
+  'throttle',
+  'audit_log',
+  'policy',
+  'meta',
+];
 
 /** Every row of the given tables, in a stable order, as one comparable value. */
 export async function snapshot(server: TestServer, tables: Table[] = STATE_TABLES): Promise<Record<string, unknown[]>> {
@@ -43,7 +52,13 @@ export async function snapshot(server: TestServer, tables: Table[] = STATE_TABLE
   for (const table of tables) {
     const rows = (await db.selectFrom(table).selectAll().execute()) as Record<string, unknown>[];
     result[table] = rows
-      .map((row) => JSON.stringify(Object.keys(row).sort().map((k) => [k, row[k]])))
+      .map((row) =>
+        JSON.stringify(
+          Object.keys(row)
+            .sort()
+            .map((k) => [k, row[k]]),
+        ),
+      )
       .sort();
   }
   return result;
@@ -58,7 +73,11 @@ export async function countRows(server: TestServer, table: Table): Promise<numbe
 }
 
 /** Runs `action` and asserts that the given tables hold exactly the same rows afterwards. */
-export async function assertUnchanged<T>(server: TestServer, action: () => Promise<T>, tables: Table[] = STATE_TABLES): Promise<T> {
+export async function assertUnchanged<T>(
+  server: TestServer,
+  action: () => Promise<T>,
+  tables: Table[] = STATE_TABLES,
+): Promise<T> {
   const before = await snapshot(server, tables);
   const result = await action();
   assert.deepEqual(await snapshot(server, tables), before, 'the database changed');
@@ -106,7 +125,11 @@ let passwordHash: Promise<string> | undefined;
  * session opened through the domain, so that a test pays no argon2 time.
  * Sign-in itself is tested through POST /session.
  */
-export async function userWithSession(server: TestServer, name: string, role: Role = 'user'): Promise<{ session: Session; id: string }> {
+export async function userWithSession(
+  server: TestServer,
+  name: string,
+  role: Role = 'user',
+): Promise<{ session: Session; id: string }> {
   passwordHash ??= hashPassword(PASSWORD);
   const services = server.server.services;
   const id = crypto.randomUUID();
@@ -148,7 +171,11 @@ export async function openSession(server: TestServer, userId: string): Promise<S
 }
 
 /** A user created through the domain and signed in with a real POST /session. */
-export async function signedInUser(server: TestServer, name: string, password = PASSWORD): Promise<{ session: Session; id: string }> {
+export async function signedInUser(
+  server: TestServer,
+  name: string,
+  password = PASSWORD,
+): Promise<{ session: Session; id: string }> {
   const user = await addUser(server, name, password);
   return { session: await signIn(server.url, name, password), id: user.id };
 }
@@ -165,6 +192,15 @@ export async function createPassword(session: Session, body: Record<string, unkn
 }
 
 /** A Basic-auth request on the forward-auth surface of an application. */
-export function forwardAuth(server: TestServer, application: string, username: string, secret: string, from?: string): Promise<HttpReply> {
-  return request(server.url, `/api/v1/forward-auth/${application}`, { headers: basic(username, secret), ...(from ? { from } : {}) });
+export function forwardAuth(
+  server: TestServer,
+  application: string,
+  username: string,
+  secret: string,
+  from?: string,
+): Promise<HttpReply> {
+  return request(server.url, `/api/v1/forward-auth/${application}`, {
+    headers: basic(username, secret),
+    ...(from ? { from } : {}),
+  });
 }

@@ -30,7 +30,12 @@ for (const dialect of DIALECTS) {
     /** A user with one unassigned app password (set-up through the domain, not under test). */
     async function account(username: string): Promise<{ id: string; secret: string }> {
       const user = await addUser(server, username, PRIMARY);
-      const created = await createAppPassword(server.server.services, user.id, { name: 'Mon WebDAV' }, { userId: user.id, name: username, ip: '127.0.0.1' });
+      const created = await createAppPassword(
+        server.server.services,
+        user.id,
+        { name: 'Mon WebDAV' },
+        { userId: user.id, name: username, ip: '127.0.0.1' },
+      );
       return { id: user.id, secret: created.secret };
     }
 
@@ -41,7 +46,11 @@ for (const dialect of DIALECTS) {
     async function fail(username: string, from: string, times = 1): Promise<void> {
       for (let i = 0; i < times; i++) {
         const reply = await me(username, WRONG, from);
-        assert.equal(reply.status, 401, `failure ${i + 1} from ${from} for ${username} should be a plain 401, got ${reply.status} ${reply.text}`);
+        assert.equal(
+          reply.status,
+          401,
+          `failure ${i + 1} from ${from} for ${username} should be a plain 401, got ${reply.status} ${reply.text}`,
+        );
         assert.equal(reply.json.error.code, 'UNAUTHENTICATED');
       }
     }
@@ -65,13 +74,21 @@ for (const dialect of DIALECTS) {
       const db = server.server.services.db;
       return {
         throttle: await db.selectFrom('throttle').selectAll().orderBy('key').execute(),
-        connections: await db.selectFrom('connections').select(['username_key', 'ip', 'outcome', 'method', 'count']).orderBy('id').execute(),
+        connections: await db
+          .selectFrom('connections')
+          .select(['username_key', 'ip', 'outcome', 'method', 'count'])
+          .orderBy('id')
+          .execute(),
         sessions: await db.selectFrom('sessions').select('id').orderBy('id').execute(),
       };
     }
 
     async function throttleFailures(key: string): Promise<number> {
-      const row = await server.server.services.db.selectFrom('throttle').select('failures').where('key', '=', key).executeTakeFirst();
+      const row = await server.server.services.db
+        .selectFrom('throttle')
+        .select('failures')
+        .where('key', '=', key)
+        .executeTakeFirst();
       return Number(row?.failures ?? 0);
     }
 
@@ -207,17 +224,29 @@ for (const dialect of DIALECTS) {
     it('throttles the web sign-in (POST /api/v1/session) the same way', async () => {
       await account('paul');
       for (let i = 0; i < PER_IP_USER.free; i++) {
-        const reply = await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'paul', password: 'not the password' }, from: '127.0.8.2' });
+        const reply = await request(server.url, '/api/v1/session', {
+          method: 'POST',
+          body: { username: 'paul', password: 'not the password' },
+          from: '127.0.8.2',
+        });
         assert.equal(reply.status, 401, reply.text);
         assert.equal(reply.json.error.code, 'INVALID_CREDENTIALS');
       }
       const before = await dbState();
-      const throttled = await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'paul', password: PRIMARY }, from: '127.0.8.2' });
+      const throttled = await request(server.url, '/api/v1/session', {
+        method: 'POST',
+        body: { username: 'paul', password: PRIMARY },
+        from: '127.0.8.2',
+      });
       assertThrottled(throttled);
       assert.equal(throttled.headers['set-cookie'], undefined);
       assert.deepEqual(await dbState(), before, 'no session was created and nothing was counted');
 
-      const elsewhere = await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'paul', password: PRIMARY }, from: '127.0.8.3' });
+      const elsewhere = await request(server.url, '/api/v1/session', {
+        method: 'POST',
+        body: { username: 'paul', password: PRIMARY },
+        from: '127.0.8.3',
+      });
       assert.equal(elsewhere.status, 200, elsewhere.text);
       assert.equal(elsewhere.json.user.username, 'paul');
     });

@@ -31,12 +31,26 @@ interface Run {
 /** The environment of a CLI process: only what the test sets, no inherited key or database. */
 function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['SESAME_SECRET_KEY', 'DATABASE_URL', 'DATA_DIR', 'PORT', 'HOST', 'PUBLIC_URL', 'LOG_LEVEL', 'NODE_TEST_CONTEXT']) delete env[name];
+  for (const name of [
+    'SESAME_SECRET_KEY',
+    'DATABASE_URL',
+    'DATA_DIR',
+    'PORT',
+    'HOST',
+    'PUBLIC_URL',
+    'LOG_LEVEL',
+    'NODE_TEST_CONTEXT',
+  ])
+    delete env[name];
   return { ...env, ...extra };
 }
 
 function spawnSesame(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: ROOT,
+    env: cliEnv(env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 function sesame(args: string[], env: Record<string, string>, stdin?: string): Promise<Run> {
@@ -165,7 +179,10 @@ function parseCreated(stdout: string): { id: string; secret: string; expiresAt: 
 async function counts(db: Db): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
   for (const table of ['users', 'app_passwords', 'sessions', 'audit_log'] as const) {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     result[table] = Number(row.n);
   }
   return result;
@@ -279,7 +296,11 @@ describe('sesame CLI', { concurrency: true }, () => {
     it('user list shows every account with its role and state', async () => {
       const run = await sesame(['user', 'list'], env);
       assert.equal(run.code, 0, run.stderr);
-      const rows = run.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/));
+      const rows = run.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(/\s+/));
       assert.deepEqual(
         rows.map((r) => [r[0], r[1], r[4]]),
         [
@@ -293,7 +314,10 @@ describe('sesame CLI', { concurrency: true }, () => {
 
     it('app-password create prints the 24-character secret once with the expiry in the seed form; the server accepts it for its application only', async () => {
       const startedAt = Date.now();
-      const run = await sesame(['app-password', 'create', '--user', 'bob', '--name', 'Mon WebDAV', '--app', 'webdav', '--expires-in', '30'], env);
+      const run = await sesame(
+        ['app-password', 'create', '--user', 'bob', '--name', 'Mon WebDAV', '--app', 'webdav', '--expires-in', '30'],
+        env,
+      );
       const endedAt = Date.now();
       assert.equal(run.code, 0, run.stderr);
       webdav = parseCreated(run.stdout);
@@ -302,13 +326,22 @@ describe('sesame CLI', { concurrency: true }, () => {
       assert.equal(occurrences(run.stdout, webdav.secret), 1);
       assert.match(webdav.expiresAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$/);
       const expiry = Date.parse(webdav.expiresAt);
-      assert.ok(expiry >= startedAt + 30 * DAY_MS - 1000 && expiry <= endedAt + 30 * DAY_MS, `expiry ${webdav.expiresAt} is 30 days ahead`);
+      assert.ok(
+        expiry >= startedAt + 30 * DAY_MS - 1000 && expiry <= endedAt + 30 * DAY_MS,
+        `expiry ${webdav.expiresAt} is 30 days ahead`,
+      );
 
       const me = await request(server.url, '/api/v1/me', { headers: basic('bob', webdav.secret) });
       assert.equal(me.status, 200, me.text);
       assert.equal(me.json.user.username, 'bob');
-      assert.equal((await request(server.url, '/api/v1/forward-auth/webdav', { headers: basic('bob', webdav.secret) })).status, 204);
-      assert.equal((await request(server.url, '/api/v1/forward-auth/sync', { headers: basic('bob', webdav.secret) })).status, 401);
+      assert.equal(
+        (await request(server.url, '/api/v1/forward-auth/webdav', { headers: basic('bob', webdav.secret) })).status,
+        204,
+      );
+      assert.equal(
+        (await request(server.url, '/api/v1/forward-auth/sync', { headers: basic('bob', webdav.secret) })).status,
+        401,
+      );
     });
 
     it('app-password list --user bob shows the password without its secret', async () => {
@@ -337,7 +370,10 @@ describe('sesame CLI', { concurrency: true }, () => {
       assert.match(run.stdout, /1 app password\(s\) revoked/);
       assert.ok(!run.stdout.includes(BOB_NEW));
       assert.equal((await request(server.url, '/api/v1/me', { headers: basic('bob', created.json.password) })).status, 401);
-      assert.equal((await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'bob', password: BOB } })).status, 401);
+      assert.equal(
+        (await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'bob', password: BOB } })).status,
+        401,
+      );
       await signIn(server.url, 'bob', BOB_NEW);
     });
 
@@ -350,7 +386,10 @@ describe('sesame CLI', { concurrency: true }, () => {
       assert.equal(run.code, 0, run.stderr);
       assert.equal((await request(server.url, '/api/v1/me', { headers: basic('bob', created.json.password) })).status, 401);
       assert.equal((await session.call('/api/v1/me')).status, 401);
-      assert.equal((await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'bob', password: BOB_NEW } })).status, 401);
+      assert.equal(
+        (await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'bob', password: BOB_NEW } })).status,
+        401,
+      );
     });
 
     it('reports a domain error with its code, exits 1 and changes nothing', async () => {
@@ -406,7 +445,10 @@ describe('sesame CLI', { concurrency: true }, () => {
 
       const added = await sesame(['user', 'add', 'bob', '--password-stdin'], env, 'bob on postgres\n');
       assert.equal(added.code, 0, added.stderr);
-      const run = await sesame(['app-password', 'create', '--user', 'bob', '--name', 'Mon WebDAV', '--app', 'webdav', '--expires-in', '30'], env);
+      const run = await sesame(
+        ['app-password', 'create', '--user', 'bob', '--name', 'Mon WebDAV', '--app', 'webdav', '--expires-in', '30'],
+        env,
+      );
       assert.equal(run.code, 0, run.stderr);
       const created = parseCreated(run.stdout);
       assert.equal([...created.secret].length, 24);

@@ -77,7 +77,10 @@ describe('two server nodes sharing one PostgreSQL database and one key', () => {
     assert.equal((await me(nodeB, 'chloe', first.secret)).status, 200);
     assert.equal((await me(nodeB, 'chloe', second.secret)).status, 200);
 
-    const changed = await session.call('/api/v1/me/password', { method: 'PUT', body: { currentPassword: PRIMARY, newPassword: 'a brand new passphrase' } });
+    const changed = await session.call('/api/v1/me/password', {
+      method: 'PUT',
+      body: { currentPassword: PRIMARY, newPassword: 'a brand new passphrase' },
+    });
     assert.equal(changed.status, 200, changed.text);
     assert.equal(changed.json.revokedAppPasswords, 2);
     assertRefused(await me(nodeB, 'chloe', first.secret));
@@ -140,16 +143,19 @@ describe('two server nodes sharing one PostgreSQL database and one key', () => {
     const otherKeyHex = crypto.randomBytes(32).toString('hex');
     const fingerprintBefore = await nodeA.server.services.db.selectFrom('meta').selectAll().orderBy('key').execute();
 
-    await assert.rejects(startServer({ dialect: 'postgres', databaseUrl, secretKeyHex: otherKeyHex, clock }), (error: unknown) => {
-      assert.ok(isSesameError(error, 'SECRET_KEY_MISMATCH'), `expected SECRET_KEY_MISMATCH, got ${String(error)}`);
-      assert.match(error.message, /key/i);
-      assert.match(error.message, /not the key|does not match|doesn't match|mismatch/i);
-      for (const hex of [secretKeyHex, otherKeyHex]) {
-        assert.ok(!error.message.toLowerCase().includes(hex), 'the message holds no key');
-        assert.ok(!error.message.toLowerCase().includes(hex.slice(0, 16)), 'the message holds no part of a key');
-      }
-      return true;
-    });
+    await assert.rejects(
+      startServer({ dialect: 'postgres', databaseUrl, secretKeyHex: otherKeyHex, clock }),
+      (error: unknown) => {
+        assert.ok(isSesameError(error, 'SECRET_KEY_MISMATCH'), `expected SECRET_KEY_MISMATCH, got ${String(error)}`);
+        assert.match(error.message, /key/i);
+        assert.match(error.message, /not the key|does not match|doesn't match|mismatch/i);
+        for (const hex of [secretKeyHex, otherKeyHex]) {
+          assert.ok(!error.message.toLowerCase().includes(hex), 'the message holds no key');
+          assert.ok(!error.message.toLowerCase().includes(hex.slice(0, 16)), 'the message holds no part of a key');
+        }
+        return true;
+      },
+    );
 
     assert.deepEqual(await nodeA.server.services.db.selectFrom('meta').selectAll().orderBy('key').execute(), fingerprintBefore);
     // The running nodes are unaffected.

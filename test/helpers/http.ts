@@ -23,9 +23,11 @@ export interface HttpRequest {
 
 export function request(baseUrl: string, path: string, options: HttpRequest = {}): Promise<HttpReply> {
   const url = new URL(path, baseUrl);
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   const headers: Record<string, string> = { ...options.headers };
-  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
@@ -58,7 +60,12 @@ export interface Session {
   call(path: string, options?: HttpRequest): Promise<HttpReply>;
 }
 
-export async function signIn(baseUrl: string, username: string, password: string, extra: { totp?: string; from?: string } = {}): Promise<Session> {
+export async function signIn(
+  baseUrl: string,
+  username: string,
+  password: string,
+  extra: { totp?: string; from?: string } = {},
+): Promise<Session> {
   const reply = await request(baseUrl, '/api/v1/session', {
     method: 'POST',
     body: { username, password, ...(extra.totp ? { totp: extra.totp } : {}) },

@@ -56,9 +56,7 @@ function freePort(): Promise<number> {
  * `pg_ctl start` leaves the server running in the background.
  */
 function run(command: string, args: string[], cwd: string, asPostgres: boolean): Promise<string> {
-  const [file, argv] = asPostgres
-    ? ['runuser', ['-u', 'postgres', '--', command, ...args]]
-    : [command, args];
+  const [file, argv] = asPostgres ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   return new Promise((resolve, reject) => {
     const child = spawn(file, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -124,12 +122,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       const { uid, gid } = await postgresIds(dir);
       await chown(dir, uid, gid);
     }
-    await run(
-      initdb,
-      ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'],
-      dir,
-      asPostgres,
-    );
+    await run(initdb, ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync'], dir, asPostgres);
     const port = await freePort();
     const serverOptions = [
       '-c listen_addresses=127.0.0.1',

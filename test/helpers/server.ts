@@ -117,6 +117,11 @@ export class ManualClock implements Clock {
 }
 
 /** Creates a local account directly through the domain (test set-up, not under test). */
-export async function addUser(server: TestServer, username: string, password = 'correct horse battery', role: 'admin' | 'user' = 'user') {
+export async function addUser(
+  server: TestServer,
+  username: string,
+  password = 'correct horse battery',
+  role: 'admin' | 'user' = 'user',
+) {
   return createUser(server.server.services, { username, password, role }, { userId: null, name: 'test', ip: '' });
 }

@@ -8,12 +8,22 @@ import { checkAppPassword, type StoredAppPassword } from '../../src/app-password
 const NOW = Date.UTC(2026, 0, 15, 9, 30, 0);
 
 function stored(overrides: Partial<StoredAppPassword> = {}): StoredAppPassword {
-  return { username_key: 'alice', disabled_at: null, revoked_at: null, expires_at: NOW + 86_400_000, application: 'webdav', ...overrides };
+  return {
+    username_key: 'alice',
+    disabled_at: null,
+    revoked_at: null,
+    expires_at: NOW + 86_400_000,
+    application: 'webdav',
+    ...overrides,
+  };
 }
 
 describe('checkAppPassword', () => {
   it('accepts the assigned application without a new binding', () => {
-    assert.deepEqual(checkAppPassword(stored(), { usernameKey: 'alice', application: 'webdav' }, NOW), { ok: true, bindTo: null });
+    assert.deepEqual(checkAppPassword(stored(), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+      ok: true,
+      bindTo: null,
+    });
   });
 
   it('binds an unassigned password to the application that uses it', () => {
@@ -45,7 +55,10 @@ describe('checkAppPassword', () => {
   });
 
   it('refuses a password presented under another user name: wrong-user', () => {
-    assert.deepEqual(checkAppPassword(stored(), { usernameKey: 'bob', application: 'webdav' }, NOW), { ok: false, reason: 'wrong-user' });
+    assert.deepEqual(checkAppPassword(stored(), { usernameKey: 'bob', application: 'webdav' }, NOW), {
+      ok: false,
+      reason: 'wrong-user',
+    });
   });
 
   it('refuses a password of a disabled account: account-disabled', () => {

@@ -44,7 +44,10 @@ describe('parseBasicAuthorization', () => {
     // 'Basic' + 3 spaces + 1016 base64 characters (762 bytes) = 1024.
     const value = `Basic   ${Buffer.from(`alice:${'p'.repeat(756)}`).toString('base64')}`;
     assert.equal(value.length, MAX_AUTHORIZATION_LENGTH);
-    assert.deepEqual(parseBasicAuthorization(value), { kind: 'basic', credentials: { username: 'alice', password: 'p'.repeat(756) } });
+    assert.deepEqual(parseBasicAuthorization(value), {
+      kind: 'basic',
+      credentials: { username: 'alice', password: 'p'.repeat(756) },
+    });
   });
 
   it('refuses a header one character over MAX_AUTHORIZATION_LENGTH', () => {

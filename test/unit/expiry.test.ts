@@ -49,7 +49,10 @@ describe('computeExpiry', () => {
   });
 
   it('names the allowed range in its message', () => {
-    assert.throws(() => computeExpiry(NOW, 90, 91), (error) => isSesameError(error) && /90/.test(error.message));
+    assert.throws(
+      () => computeExpiry(NOW, 90, 91),
+      (error) => isSesameError(error) && /90/.test(error.message),
+    );
   });
 
   it('truncates the expiry to the whole second, never later than the lifetime', () => {

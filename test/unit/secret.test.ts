@@ -62,7 +62,10 @@ function exactSymbolProbability(classSizes: Record<CharClass, number>, k: CharCl
     }, 0n);
   const valid = countStrings(n, CLASSES);
   // Secrets whose first position is this symbol: the other n-1 positions must supply the other classes.
-  const withSymbolFirst = countStrings(n - 1, CLASSES.filter((c) => c !== k));
+  const withSymbolFirst = countStrings(
+    n - 1,
+    CLASSES.filter((c) => c !== k),
+  );
   const scale = 10n ** 18n;
   return Number((withSymbolFirst * scale) / valid) / Number(scale);
 }
@@ -151,7 +154,10 @@ describe('app-password secret', () => {
       let statistic = 0;
       for (let position = 0; position < SECRET_LENGTH; position++) {
         const observed = CLASSES.map((k) => secrets.filter((s) => classOf(s[position]!) === k).length);
-        statistic += chiSquare(observed, CLASSES.map((k) => SECRETS * classProbability[k]));
+        statistic += chiSquare(
+          observed,
+          CLASSES.map((k) => SECRETS * classProbability[k]),
+        );
       }
       // 24 positions × 3 df = 72 df: mean 72, sd 12; 180 is exceeded by chance with p < 1e-9.
       assert.ok(statistic < 180, `chi-square ${statistic.toFixed(1)} ≥ 180: some positions favour a class`);

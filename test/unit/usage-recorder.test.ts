@@ -147,7 +147,10 @@ for (const dialect of DIALECTS) {
         last_used_client: PLACES[0]!.client,
         last_used_application: PLACES[0]!.application,
       });
-      assert.deepEqual((await connectionsOf(id)).map((r) => r.count), [1]);
+      assert.deepEqual(
+        (await connectionsOf(id)).map((r) => r.count),
+        [1],
+      );
 
       // A flush before the minute has passed writes nothing.
       await recorder.flush();
@@ -165,7 +168,10 @@ for (const dialect of DIALECTS) {
 
       const rows = await connectionsOf(id);
       assert.equal(rows.length, PLACES.length);
-      assert.equal(rows.reduce((sum, r) => sum + r.count, 0), 10_000);
+      assert.equal(
+        rows.reduce((sum, r) => sum + r.count, 0),
+        10_000,
+      );
       for (const row of rows) {
         const e = expected.get(JSON.stringify([row.ip, row.client, row.application]));
         assert.ok(e, `unexpected row ${row.ip} ${row.client} ${row.application}`);
@@ -264,7 +270,10 @@ for (const dialect of DIALECTS) {
           [PLACES[1]!.ip, 50],
         ],
       );
-      assert.deepEqual((await connectionsOf(b)).map((r) => r.count), [101]);
+      assert.deepEqual(
+        (await connectionsOf(b)).map((r) => r.count),
+        [101],
+      );
       assert.equal((await lastUse(a)).last_used_at, T0 + 10_000);
       assert.equal((await lastUse(b)).last_used_at, T0 + 10_000);
       const primary = await db.selectFrom('connections').selectAll().where('method', '=', 'primary-password').execute();
