@@ -71,7 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
 
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
-    trustProxy: config.trustProxy ? ['127.0.0.1', '::1'] : false,
+    trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false } },
     bodyLimit: 64 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();

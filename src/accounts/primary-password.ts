@@ -5,6 +5,7 @@
  */
 import argon2 from 'argon2';
 import { SesameError } from '../errors.js';
+import type { UsersTable } from '../db/schema.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
 /** Generous enough for passphrases; bounds the argon2 input. */
@@ -32,4 +33,23 @@ export async function verifyPassword(hash: string | null, password: string): Pro
   const target = hash ?? (await dummyHash);
   const matches = await argon2.verify(target, password.normalize('NFC')).catch(() => false);
   return hash !== null && matches;
+}
+
+/**
+ * The primary password of an enabled local account (and, where 2FA cannot be
+ * asked for, only of one without it). argon2 runs whatever the account, so
+ * the cost says nothing about whether it exists or is eligible.
+ */
+export async function checkAccountPassword(
+  row: UsersTable | undefined,
+  password: string,
+  options: { refuseTwoFactorAccounts: boolean },
+): Promise<UsersTable | null> {
+  const eligible =
+    row !== undefined &&
+    row.auth_source === 'local' &&
+    row.disabled_at === null &&
+    !(options.refuseTwoFactorAccounts && row.totp_secret !== null);
+  const matches = await verifyPassword(eligible ? row.password_hash : null, password);
+  return matches && eligible ? row : null;
 }

@@ -10,7 +10,7 @@ import { recordAudit } from '../audit/audit-log.js';
 import { recordConnection } from '../connections/connections.js';
 import type { Context } from '../context.js';
 import type { SignInMethod } from '../db/schema.js';
-import { verifyPassword } from './primary-password.js';
+import { checkAccountPassword } from './primary-password.js';
 import { createSession } from './sessions.js';
 import { verifyTotpCode } from './totp.js';
 import { toUser, type User } from './users.js';
@@ -40,11 +40,11 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
   const checked = await guardedAttempt(
     ctx,
     { ip: request.ip, client: request.client, usernameKey: key, method: 'password', application: '' },
-    async () => {
-      const row = await ctx.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
-      const local = row !== undefined && row.auth_source === 'local' && row.disabled_at === null;
-      const passwordOk = await verifyPassword(local ? row.password_hash : null, request.password);
-      if (!passwordOk || !local) return null;
+    async (guard) => {
+      await guard.beforeGuessableCheck();
+      const found = await ctx.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
+      const row = await checkAccountPassword(found, request.password, { refuseTwoFactorAccounts: false });
+      if (row === null) return null;
       if (row.totp_secret === null) return { row, method: 'password' as SignInMethod };
       if (request.totp === undefined || request.totp === '') {
         throw new SesameError('TOTP_REQUIRED', 'Enter the verification code from your authenticator app.');

@@ -14,6 +14,7 @@ import type { AuthSource, Role, UsersTable } from '../db/schema.js';
 import { hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
 import { validateUsername, usernameKey } from './username.js';
 import { deleteSessionsOfUser } from './sessions.js';
+import { guardedAttempt } from '../auth/attempt.js';
 
 export interface User {
   id: string;
@@ -58,9 +59,15 @@ export async function createUser(
     created_at: now,
   };
   await ctx.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('users').select('id').where('username_key', '=', key).executeTakeFirst();
-    if (existing) throw new SesameError('USER_EXISTS', `A user named "${username}" already exists.`);
-    await trx.insertInto('users').values(row).execute();
+    // Atomic against a concurrent creation of the same name (on any node).
+    const inserted = await trx
+      .insertInto('users')
+      .values(row)
+      .onConflict((oc) => oc.column('username_key').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+      throw new SesameError('USER_EXISTS', `A user named "${username}" already exists.`);
+    }
     await recordAudit(trx, now, actor, {
       action: 'user.created',
       targetUserId: row.id,
@@ -158,28 +165,31 @@ export async function setPrimaryPassword(
   });
 }
 
-/** The user's own change: the current password must be right. */
+/**
+ * The user's own change: the current password must be right, and guessing it
+ * is throttled like a sign-in (a stolen session must not become an oracle).
+ */
 export async function changeOwnPassword(
   ctx: Context,
-  userId: string,
-  currentPassword: string,
-  newPassword: string,
+  change: { userId: string; sessionId: string | undefined; currentPassword: string; newPassword: string; client: string },
   actor: Actor,
-  sessionId: string | undefined,
 ): Promise<{ revokedAppPasswords: number }> {
-  const row = await ctx.db
-    .selectFrom('users')
-    .select(['password_hash', 'auth_source'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  validateNewPassword(change.newPassword);
+  const row = await ctx.db.selectFrom('users').selectAll().where('id', '=', change.userId).executeTakeFirst();
   if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
   if (row.auth_source !== 'local') {
     throw new SesameError('PASSWORD_NOT_LOCAL', 'This account signs in through single sign-on and has no password here.');
   }
-  if (!(await verifyPassword(row.password_hash, currentPassword))) {
-    throw new SesameError('CURRENT_PASSWORD_WRONG', 'The current password is not right.');
-  }
-  return setPrimaryPassword(ctx, userId, newPassword, actor, sessionId);
+  await guardedAttempt(
+    ctx,
+    { ip: actor.ip, client: change.client, usernameKey: row.username_key, method: 'password', application: '' },
+    async (guard) => {
+      await guard.beforeGuessableCheck();
+      return (await verifyPassword(row.password_hash, change.currentPassword)) ? row : null;
+    },
+    () => new SesameError('CURRENT_PASSWORD_WRONG', 'The current password is not right.'),
+  );
+  return setPrimaryPassword(ctx, change.userId, change.newPassword, actor, change.sessionId);
 }
 
 /** Turns on TOTP for a local account with an already confirmed base32 secret. */

@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requireApplication } from '../app-passwords/applications.js';
 import { authenticateBasic } from '../auth/authenticator.js';
-import { clientOf } from '../http/request-source.js';
+import { clientOf, addressOf } from '../http/request-source.js';
 import { ErrorReply } from './schemas.js';
 
 export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -26,7 +26,7 @@ export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const application = requireApplication(request.params.application);
       const principal = await authenticateBasic(app.sesame, {
         authorization: request.headers.authorization,
-        ip: request.ip,
+        ip: addressOf(request),
         client: clientOf(request),
         application,
       });

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { changeOwnPassword, getUserById } from '../accounts/users.js';
-import { actorOf } from '../http/request-source.js';
+import { actorOf, clientOf } from '../http/request-source.js';
 import { ChangePasswordBody, ChangePasswordReply, ErrorReply, MeReply } from './schemas.js';
 
 export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -32,11 +32,8 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const principal = request.principal!;
       return changeOwnPassword(
         services,
-        principal.userId,
-        request.body.currentPassword,
-        request.body.newPassword,
+        { userId: principal.userId, sessionId: principal.sessionId, ...request.body, client: clientOf(request) },
         actorOf(request),
-        principal.sessionId,
       );
     },
   );

@@ -9,7 +9,7 @@ import { deleteSession } from '../accounts/sessions.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { sessionCookieName } from '../auth/http-auth.js';
-import { actorOf, clientOf } from '../http/request-source.js';
+import { actorOf, clientOf, addressOf } from '../http/request-source.js';
 import { ErrorReply, SessionReply, SignInBody } from './schemas.js';
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,7 +20,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/session',
     { config: { auth: 'none' }, schema: { body: SignInBody, response: { 200: SessionReply, '4xx': ErrorReply } } },
     async (request, reply) => {
-      const result = await signIn(services, { ...request.body, ip: request.ip, client: clientOf(request) });
+      const result = await signIn(services, { ...request.body, ip: addressOf(request), client: clientOf(request) });
       reply.setCookie(sessionCookieName(services), result.token, {
         path: '/',
         httpOnly: true,

@@ -65,7 +65,21 @@ async function lockUser(trx: Db, userId: string): Promise<void> {
   if (Number(result.numUpdatedRows) === 0) throw new SesameError('USER_NOT_FOUND', 'No such user.');
 }
 
-async function assertNameFree(trx: Db, userId: string, nameKey: string, exceptId?: string): Promise<void> {
+/**
+ * A name is free when no active password of the user has it. An expired
+ * password holding the name is retired (revoked as 'expired'): the help page
+ * tells the user to generate a new password after expiry, under the same name.
+ */
+async function assertNameFree(trx: Db, userId: string, nameKey: string, now: number, exceptId?: string): Promise<void> {
+  let retire = trx
+    .updateTable('app_passwords')
+    .set({ revoked_at: now, revoked_reason: 'expired' })
+    .where('user_id', '=', userId)
+    .where('name_key', '=', nameKey)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '<=', now);
+  if (exceptId !== undefined) retire = retire.where('id', '!=', exceptId);
+  await retire.execute();
   let query = trx
     .selectFrom('app_passwords')
     .select('id')
@@ -123,7 +137,7 @@ export async function createAppPassword(
         `You already have ${policy.maxActiveAppPasswords} active app passwords, the most allowed; delete one first.`,
       );
     }
-    await assertNameFree(trx, userId, key);
+    await assertNameFree(trx, userId, key, now);
     await trx.insertInto('app_passwords').values(row).execute();
     await recordAudit(trx, now, actor, {
       action: 'app-password.created',
@@ -173,7 +187,7 @@ export async function updateAppPassword(
     const row = await requireOwnActive(trx, userId, id);
     const updated: AppPasswordsTable = { ...row };
     if (name !== undefined) {
-      await assertNameFree(trx, userId, name.key, id);
+      await assertNameFree(trx, userId, name.key, now, id);
       updated.name = name.name;
       updated.name_key = name.key;
     }

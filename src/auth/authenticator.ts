@@ -12,14 +12,14 @@
 import { SesameError } from '../errors.js';
 import { recordAudit } from '../audit/audit-log.js';
 import { checkAppPassword } from '../app-passwords/verify.js';
-import { verifyPassword } from '../accounts/primary-password.js';
+import { checkAccountPassword } from '../accounts/primary-password.js';
 import { usernameKey } from '../accounts/username.js';
 import { getPolicy } from '../policy/policy.js';
 import type { UsageRecorder } from '../connections/usage-recorder.js';
 import type { Context } from '../context.js';
 import type { Principal } from './principal.js';
 import { parseBasicAuthorization, type BasicCredentials } from './basic-header.js';
-import { guardedAttempt } from './attempt.js';
+import { guardedAttempt, type AttemptGuard } from './attempt.js';
 
 export interface AuthContext extends Context {
   usage: UsageRecorder;
@@ -50,9 +50,9 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
       method: 'app-password',
       application: attempt.application ?? '',
     },
-    () =>
+    (guard) =>
       parsed.kind === 'basic' && usernameKeyOrNull !== null
-        ? verifyBasicCredentials(ctx, parsed.credentials, usernameKeyOrNull, attempt, ctx.clock.now())
+        ? verifyBasicCredentials(ctx, parsed.credentials, usernameKeyOrNull, attempt, guard)
         : Promise.resolve(null),
     unauthenticated,
   );
@@ -63,8 +63,9 @@ async function verifyBasicCredentials(
   credentials: BasicCredentials,
   key: string,
   attempt: BasicAttempt,
-  now: number,
+  guard: AttemptGuard,
 ): Promise<Principal | null> {
+  const now = ctx.clock.now();
   const row = await ctx.db
     .selectFrom('app_passwords')
     .innerJoin('users', 'users.id', 'app_passwords.user_id')
@@ -99,7 +100,7 @@ async function verifyBasicCredentials(
       return { userId: row.user_id, username: row.username, role: row.role, via: 'app-password', appPasswordId: row.id };
     }
   }
-  return verifyPrimaryPassword(ctx, credentials, key, attempt);
+  return verifyPrimaryPassword(ctx, credentials, key, attempt, guard);
 }
 
 /** Binds an unassigned password to the first application that uses it; false if another won the race. */
@@ -147,13 +148,14 @@ async function verifyPrimaryPassword(
   credentials: BasicCredentials,
   key: string,
   attempt: BasicAttempt,
+  guard: AttemptGuard,
 ): Promise<Principal | null> {
   const policy = await getPolicy(ctx.db);
   if (!policy.allowPrimaryPasswordOverBasic) return null;
-  const user = await ctx.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
-  const eligible = user !== undefined && user.auth_source === 'local' && user.totp_secret === null && user.disabled_at === null;
-  const matches = await verifyPassword(eligible ? user.password_hash : null, credentials.password);
-  if (!matches || !eligible) return null;
+  await guard.beforeGuessableCheck();
+  const row = await ctx.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
+  const user = await checkAccountPassword(row, credentials.password, { refuseTwoFactorAccounts: true });
+  if (user === null) return null;
   await ctx.usage.record({
     appPasswordId: null,
     userId: user.id,

@@ -11,7 +11,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SesameError } from '../errors.js';
 import { validateSessionToken } from '../accounts/sessions.js';
-import { clientOf } from '../http/request-source.js';
+import { clientOf, addressOf } from '../http/request-source.js';
 import type { Services } from '../http/services.js';
 import { authenticateBasic, unauthenticated } from './authenticator.js';
 
@@ -68,12 +68,13 @@ async function authenticateSession(services: Services, request: FastifyRequest):
 
 async function authenticate(app: FastifyInstance, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const requirement = request.routeOptions.config.auth ?? 'session';
-  if (requirement === 'none') return;
+  // Unknown routes answer 404 to everyone.
+  if (requirement === 'none' || request.is404) return;
   const services = app.sesame;
   if (requirement === 'session-or-basic' && request.headers.authorization !== undefined) {
     request.principal = await authenticateBasic(services, {
       authorization: request.headers.authorization,
-      ip: request.ip,
+      ip: addressOf(request),
       client: clientOf(request),
       application: null,
     });

@@ -3,6 +3,7 @@
  * Every variable is validated here, at the edge; an invalid value stops
  * start-up with a message naming the variable (never echoing a secret).
  */
+import net from 'node:net';
 import path from 'node:path';
 import { SesameError } from '../errors.js';
 
@@ -17,8 +18,8 @@ export interface Config {
   secretKeyHex: string | undefined;
   /** Public base URL; https switches cookies to `Secure` + `__Host-`. */
   publicUrl: URL;
-  /** Trust X-Forwarded-For from a reverse proxy on loopback. */
-  trustProxy: boolean;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or proxy-addr's names), or false. */
+  trustProxy: string[] | false;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -51,6 +52,26 @@ function parseDatabaseUrl(raw: string): string {
   return raw;
 }
 
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.has(entry) || net.isIP(entry) !== 0) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = net.isIP(address ?? '');
+  return rest.length === 0 && family !== 0 && /^\d{1,3}$/.test(bits ?? '') && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** `false`, `true` (the loopback proxies), or a comma-separated list of proxy addresses and CIDR ranges. */
+function parseTrustProxy(raw: string): string[] | false {
+  if (raw === 'false' || raw === '') return false;
+  if (raw === 'true') return ['loopback'];
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (!entries.every(isProxyEntry)) {
+    invalid('TRUST_PROXY', '"true", "false" or a comma-separated list of proxy addresses or CIDR ranges', raw);
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '' || /\s/.test(host)) invalid('HOST', 'a host name or IP address', host);
@@ -75,8 +96,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     invalid('PUBLIC_URL', 'an http:// or https:// URL', env.PUBLIC_URL);
   }
 
-  const trustProxyRaw = env.TRUST_PROXY ?? 'false';
-  if (trustProxyRaw !== 'true' && trustProxyRaw !== 'false') invalid('TRUST_PROXY', '"true" or "false"', trustProxyRaw);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY ?? 'false');
 
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
@@ -88,7 +108,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     databaseUrl,
     secretKeyHex: secretKeyHex?.toLowerCase(),
     publicUrl,
-    trustProxy: trustProxyRaw === 'true',
+    trustProxy,
     logLevel: logLevel as Config['logLevel'],
   };
 }

@@ -52,7 +52,7 @@ export class UsageRecorder {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  /** Counts one use; writes now when this password has not been written for a minute. */
+  /** Counts one use; writes now when this password has not been written for a minute. Never throws: statistics must not fail a request. */
   async record(use: CredentialUse): Promise<void> {
     const now = this.clock.now();
     const credential = use.appPasswordId ?? `primary:${use.userId}`;
@@ -81,8 +81,10 @@ export class UsageRecorder {
     }
     this.pending.set(credential, entry);
 
+    // A write by any node (seen as lastWrittenAt) starts this node's minute too.
     const lastWrite = Math.max(this.lastWrite.get(credential) ?? -Infinity, use.lastWrittenAt ?? -Infinity);
-    if (now - lastWrite >= USAGE_WRITE_INTERVAL_MS) await this.write(credential);
+    this.lastWrite.set(credential, lastWrite);
+    if (now - lastWrite >= USAGE_WRITE_INTERVAL_MS) await this.write(credential).catch(this.onError);
   }
 
   /** Writes every pending password whose minute has passed (or all, when `all`). */

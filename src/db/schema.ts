@@ -8,7 +8,7 @@
 export type Role = 'admin' | 'user';
 export type AuthSource = 'local' | 'oidc';
 export type AssignmentSource = 'user' | 'first-use';
-export type RevocationReason = 'deleted' | 'admin' | 'password-changed';
+export type RevocationReason = 'deleted' | 'admin' | 'password-changed' | 'expired';
 export type SignInMethod = 'app-password' | 'primary-password' | 'password' | 'password+totp' | 'sso';
 export type Outcome = 'success' | 'failure';
 

@@ -4,15 +4,26 @@
  * client errors as REQUEST_INVALID, anything else as INTERNAL (logged, not
  * shown). Basic-auth routes add the challenge to their 401s.
  */
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isSesameError } from '../errors.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="Sésame", charset="UTF-8"';
 
+/**
+ * Basic-only routes always challenge; a route that also takes a session
+ * (GET /me) challenges only a request that tried Basic, so that a browser
+ * whose session ended does not pop up its own login dialog.
+ */
+function wantsBasicChallenge(request: FastifyRequest): boolean {
+  const config = request.routeOptions.config;
+  if (!config.basicChallenge) return false;
+  return config.auth !== 'session-or-basic' || request.headers.authorization !== undefined;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isSesameError(error)) {
-      if (error.code === 'UNAUTHENTICATED' && request.routeOptions.config.basicChallenge) {
+      if (error.code === 'UNAUTHENTICATED' && wantsBasicChallenge(request)) {
         reply.header('www-authenticate', BASIC_CHALLENGE);
       }
       if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));

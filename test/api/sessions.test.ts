@@ -14,6 +14,7 @@ import { setTotpSecret } from '../../src/accounts/users.js';
 import { currentTotpCode, generateTotpSecret } from '../../src/accounts/totp.js';
 import {
   ALL_TABLES,
+  STATE_TABLES,
   PASSWORD,
   addAdmin,
   assertError,
@@ -223,11 +224,26 @@ for (const dialect of DIALECTS) {
         }
       });
 
-      it('refuses a wrong current password with CURRENT_PASSWORD_WRONG, changing nothing', async () => {
+      it('refuses a wrong current password with CURRENT_PASSWORD_WRONG, changing nothing but the failure record', async () => {
         const { session } = await userWithSession(server, 'pw-wrong');
         await createPassword(session, { name: 'Reste' });
-        const reply = await assertUnchanged(server, () => change(session, 'not my password', 'a perfectly fine one'), ALL_TABLES);
+        const reply = await assertUnchanged(server, () => change(session, 'not my password', 'a perfectly fine one'), STATE_TABLES);
         assertError(reply, 403, 'CURRENT_PASSWORD_WRONG');
+        const failures = (await session.call('/api/v1/connections')).json.connections.filter(
+          (c: { outcome: string; method: string }) => c.outcome === 'failure' && c.method === 'password',
+        );
+        assert.equal(failures.length, 1);
+      });
+
+      it('throttles guesses of the current password like a sign-in, even sent in parallel', async () => {
+        const { session } = await userWithSession(server, 'pw-guess');
+        const replies = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => change(session, `guess number ${i}`, 'a perfectly fine one')),
+        );
+        const codes = replies.map((r) => r.json.error.code as string);
+        assert.equal(codes.filter((c) => c === 'CURRENT_PASSWORD_WRONG').length, 5, codes.join(','));
+        assert.equal(codes.filter((c) => c === 'THROTTLED').length, 7, codes.join(','));
+        assertError(await change(session, PASSWORD, 'a perfectly fine one'), 429, 'THROTTLED');
       });
 
       it('accepts a 100-character password and never truncates it', async () => {

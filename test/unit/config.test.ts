@@ -59,7 +59,7 @@ describe('loadConfig', () => {
     assert.equal(config.databaseUrl, 'postgresql://sesame@db.example/sesame');
     assert.equal(config.secretKeyHex, key.toLowerCase());
     assert.equal(config.publicUrl.protocol, 'https:');
-    assert.equal(config.trustProxy, true);
+    assert.deepEqual(config.trustProxy, ['loopback']);
     assert.equal(config.logLevel, 'warn');
   });
 

@@ -75,7 +75,13 @@ describe('throttleKeys', () => {
     assert.equal(a.account, b.account);
   });
 
-  it('keeps IPv6 addresses distinct', () => {
-    assert.notEqual(throttleKeys('2001:db8::1', 'alice').ipUser, throttleKeys('2001:db8::2', 'alice').ipUser);
+  it('counts an IPv6 client as its /64 network, and other networks apart', () => {
+    assert.equal(throttleKeys('2001:db8::1', 'alice').ipUser, throttleKeys('2001:db8:0:0:ffff::2', 'alice').ipUser);
+    assert.equal(throttleKeys('2001:db8::1', 'alice').ip, 'ip:2001:db8:0:0::/64');
+    assert.notEqual(throttleKeys('2001:db8:0:1::1', 'alice').ip, throttleKeys('2001:db8:0:2::1', 'alice').ip);
+  });
+
+  it('counts an IPv4-mapped IPv6 address as the IPv4 address', () => {
+    assert.deepEqual(throttleKeys('::ffff:192.0.2.7', 'alice'), throttleKeys('192.0.2.7', 'alice'));
   });
 });

@@ -1,0 +1,36 @@
+/**
+ * Client addresses as Sésame counts them. IPv4-mapped IPv6 addresses
+ * (`::ffff:192.0.2.7`) are written as IPv4, so one client is one address
+ * whether it came directly or through a proxy. For throttling, an IPv6
+ * client is its /64 network: one subscriber holds a whole /64 and could
+ * otherwise rotate through it to escape the per-address limits.
+ */
+import net from 'node:net';
+
+export function normalizeAddress(ip: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  return mapped ? mapped[1]! : ip;
+}
+
+function expandIpv6(ip: string): string[] {
+  const address = ip.split('%')[0]!;
+  const [head, tail] = address.split('::') as [string, string | undefined];
+  const groupsOf = (part: string) =>
+    part === '' ? [] : part.split(':').flatMap((group) => (group.includes('.') ? ['0', '0'] : [group]));
+  const first = groupsOf(head);
+  if (tail === undefined) return first;
+  const last = groupsOf(tail);
+  return [...first, ...Array<string>(8 - first.length - last.length).fill('0'), ...last];
+}
+
+/** The unit that throttling counts: the IPv4 address, or the IPv6 /64 network. */
+export function throttleNetwork(ip: string): string {
+  const address = normalizeAddress(ip);
+  if (net.isIPv6(address.split('%')[0]!)) {
+    const prefix = expandIpv6(address)
+      .slice(0, 4)
+      .map((group) => parseInt(group, 16).toString(16));
+    return `${prefix.join(':')}::/64`;
+  }
+  return address;
+}
