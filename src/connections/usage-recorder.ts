@@ -91,7 +91,7 @@ export class UsageRecorder {
   async flush(all = false): Promise<void> {
     const now = this.clock.now();
     for (const id of [...this.pending.keys()]) {
-      if (all || now - (this.lastWrite.get(id) ?? -Infinity) >= USAGE_WRITE_INTERVAL_MS) await this.write(id);
+      if (all || now - (this.lastWrite.get(id) ?? -Infinity) >= USAGE_WRITE_INTERVAL_MS) await this.write(id).catch(this.onError);
     }
     for (const [id, at] of this.lastWrite) {
       if (now - at >= USAGE_WRITE_INTERVAL_MS && !this.pending.has(id)) this.lastWrite.delete(id);

@@ -109,4 +109,30 @@ describe('loadConfig', () => {
     const error = configError({ DATABASE_URL: 'mysql://root:hunter2-s3cret@db.example/sesame' });
     assert.ok(!error.message.includes('hunter2-s3cret'), error.message);
   });
+
+  it('reads TRUST_PROXY=true as the loopback proxies', () => {
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'true' }, CWD).trustProxy, ['loopback']);
+  });
+
+  it('reads TRUST_PROXY=false and an empty TRUST_PROXY as trusting no proxy', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }, CWD).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '' }, CWD).trustProxy, false);
+  });
+
+  it('accepts TRUST_PROXY as a comma-separated list of CIDR ranges and addresses, spaces trimmed', () => {
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' }, CWD).trustProxy, ['10.0.0.0/8', '192.0.2.1']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '127.0.0.0/8' }, CWD).trustProxy, ['127.0.0.0/8']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '2001:db8::/32,::1,loopback' }, CWD).trustProxy, [
+      '2001:db8::/32',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  for (const value of ['10.0.0.0/33', 'nonsense', '1.2.3.4/x', '10.0.0.0/8, nonsense', '2001:db8::/129', '10.0.0.0/8/8']) {
+    it(`refuses TRUST_PROXY=${JSON.stringify(value)} with CONFIG_INVALID naming TRUST_PROXY`, () => {
+      const error = configError({ TRUST_PROXY: value });
+      assert.ok(error.message.includes('TRUST_PROXY'), `message does not name TRUST_PROXY: ${error.message}`);
+    });
+  }
 });

@@ -115,4 +115,27 @@ describe('app-password name', () => {
   it('gives different names different keys', () => {
     assert.notEqual(validateAppPasswordName('Mon WebDAV').key, validateAppPasswordName('Mon WebDAV 2').key);
   });
+
+  for (const [label, raw] of [
+    ['U+202E RIGHT-TO-LEFT OVERRIDE', 'Mon WebDAV\u202Efdp.exe'],
+    ['U+200B ZERO WIDTH SPACE', 'Mon\u200BWebDAV'],
+    ['U+FEFF ZERO WIDTH NO-BREAK SPACE (BOM)', 'Mon\uFEFFWebDAV'],
+    ['U+2066 LEFT-TO-RIGHT ISOLATE', 'Mon \u2066WebDAV\u2069'],
+  ] as const) {
+    it(`refuses a name containing the invisible ${label} with NAME_INVALID_CHARACTERS`, () => {
+      assert.equal(refusal(raw), 'NAME_INVALID_CHARACTERS');
+    });
+  }
+
+  it('accepts an emoji ZWJ sequence (👨‍👩‍👧) unchanged, its zero-width joiners kept', () => {
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    const raw = `Tablette ${family}`;
+    assert.equal(validateAppPasswordName(raw).name, raw);
+  });
+
+  it('accepts a ZERO WIDTH NON-JOINER in Persian text unchanged', () => {
+    const raw = 'می\u200Cخواهم'; // "I want", written with the ZWNJ Persian requires
+    assert.equal(validateAppPasswordName(raw).name, raw);
+    assert.ok(validateAppPasswordName(raw).name.includes('\u200C'));
+  });
 });

@@ -282,5 +282,67 @@ for (const dialect of DIALECTS) {
       assert.equal(primary[0]?.count, 1);
       assert.equal(primary[0]?.user_id, USER_ID);
     });
+
+    // Cross-node coalescing and failures that must not fail a request.
+
+    it("waits for the minute since another node's write: neither record() nor a flush 5 s later writes, a flush once that minute has passed does", async () => {
+      const id = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const recorder = newRecorder(clock);
+      const otherNodeWroteAt = T0 - 10_000;
+      await recorder.record(use(id, PLACES[0]!, otherNodeWroteAt));
+      assert.equal(transactions(), 0);
+      assert.equal(writes(), 0);
+
+      clock.advance(5_000);
+      await recorder.flush();
+      assert.equal(transactions(), 0, 'a flush 5 s later must not write: the other node wrote 15 s ago');
+      assert.equal(writes(), 0);
+      assert.deepEqual(await connectionsOf(id), []);
+      assert.equal((await lastUse(id)).last_used_at, null);
+
+      clock.current = otherNodeWroteAt + USAGE_WRITE_INTERVAL_MS - 1;
+      await recorder.flush();
+      assert.equal(transactions(), 0, 'one millisecond before the minute, still nothing');
+
+      clock.current = otherNodeWroteAt + USAGE_WRITE_INTERVAL_MS;
+      await recorder.flush();
+      assert.equal(transactions(), 1);
+      assert.deepEqual(
+        (await connectionsOf(id)).map((r) => [r.ip, r.count, r.first_seen]),
+        [[PLACES[0]!.ip, 1, T0]],
+      );
+      assert.equal((await lastUse(id)).last_used_at, T0);
+    });
+
+    it('does not throw from record() when the write fails (the user was deleted meanwhile): onError gets the error and nothing is written', async () => {
+      const id = await newAppPassword();
+      const clock = new ManualClock(T0);
+      const seen: unknown[] = [];
+      const recorder = new UsageRecorder(db, clock, (error) => seen.push(error));
+      // No such user: the connection row breaks its foreign key, so the write transaction fails.
+      const orphan: CredentialUse = { ...use(id, PLACES[0]!), userId: crypto.randomUUID() };
+      await assert.doesNotReject(recorder.record(orphan));
+      assert.equal(seen.length, 1);
+      assert.ok(seen[0] instanceof Error, String(seen[0]));
+      assert.deepEqual(await connectionsOf(id), []);
+      assert.equal((await lastUse(id)).last_used_at, null, 'the failed transaction was rolled back');
+    });
+
+    it('does not throw from record() on a destroyed database: onError gets the error', async () => {
+      const closedDir = tempDir('sesame-usage-closed-');
+      try {
+        const closedUrl = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+        const closed = await openDatabase({ databaseUrl: closedUrl, dataDir: closedDir });
+        await closed.destroy();
+        const seen: unknown[] = [];
+        const recorder = new UsageRecorder(closed, new ManualClock(T0), (error) => seen.push(error));
+        await assert.doesNotReject(recorder.record(use(crypto.randomUUID(), PLACES[0]!)));
+        assert.equal(seen.length, 1);
+        assert.ok(seen[0] instanceof Error, String(seen[0]));
+      } finally {
+        fs.rmSync(closedDir, { recursive: true, force: true });
+      }
+    });
   });
 }
