@@ -227,7 +227,11 @@ for (const dialect of DIALECTS) {
       it('refuses a wrong current password with CURRENT_PASSWORD_WRONG, changing nothing but the failure record', async () => {
         const { session } = await userWithSession(server, 'pw-wrong');
         await createPassword(session, { name: 'Reste' });
-        const reply = await assertUnchanged(server, () => change(session, 'not my password', 'a perfectly fine one'), STATE_TABLES);
+        const reply = await assertUnchanged(
+          server,
+          () => change(session, 'not my password', 'a perfectly fine one'),
+          STATE_TABLES,
+        );
         assertError(reply, 403, 'CURRENT_PASSWORD_WRONG');
         const failures = (await session.call('/api/v1/connections')).json.connections.filter(
           (c: { outcome: string; method: string }) => c.outcome === 'failure' && c.method === 'password',
