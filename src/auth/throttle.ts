@@ -125,17 +125,16 @@ export async function recordFailure(db: Db, keys: ThrottleKeys, now: number): Pr
   }
 }
 
+/** The (IP, user) counter and the account's consecutive count start again; the IP counter is left alone. */
+async function restartUserCounters(db: Db, keys: ThrottleKeys): Promise<void> {
+  const userKeys = [keys.ipUser, keys.account].filter((k): k is string => k !== null);
+  if (userKeys.length > 0) await db.deleteFrom('throttle').where('key', 'in', userKeys).execute();
+}
+
 /** After a success checked without a reservation: this address's counter for the user and the account's count restart. */
 export async function clearAfterSuccess(db: Db, keys: ThrottleKeys, state: ThrottleState): Promise<void> {
   if (state.ipUserFailures === 0 && state.accountFailures === 0) return;
-  await db
-    .deleteFrom('throttle')
-    .where(
-      'key',
-      'in',
-      [keys.ipUser, keys.account].filter((k): k is string => k !== null),
-    )
-    .execute();
+  await restartUserCounters(db, keys);
 }
 
 interface ReservedKey {
@@ -217,14 +216,7 @@ export async function settleSuccess(db: Db, reservation: Reservation): Promise<v
     db,
     reserved.filter((entry) => entry.key === keys.ip),
   );
-  await db
-    .deleteFrom('throttle')
-    .where(
-      'key',
-      'in',
-      [keys.ipUser, keys.account].filter((k): k is string => k !== null),
-    )
-    .execute();
+  await restartUserCounters(db, keys);
 }
 
 /** A reserved attempt ended without a verdict (e.g. a TOTP code is still needed): as if it never happened. */
