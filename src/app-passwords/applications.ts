@@ -29,13 +29,11 @@ export const APPLICATIONS: readonly Application[] = [
   },
 ];
 
-export type ApplicationId = string;
-
 export function isApplicationId(id: string): boolean {
   return APPLICATIONS.some((app) => app.id === id);
 }
 
-export function requireApplication(id: string): ApplicationId {
+export function requireApplication(id: string): string {
   if (!isApplicationId(id)) {
     throw new SesameError(
       'UNKNOWN_APPLICATION',
