@@ -14,6 +14,7 @@ import { openDatabase } from './db/database.js';
 import { checkKeyFingerprint, loadServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
+import { pruneThrottle } from './auth/throttle.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -22,6 +23,8 @@ import { appPasswordRoutes } from './api/app-password-routes.js';
 import { connectionRoutes } from './api/connection-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { forwardAuthRoutes } from './api/forward-auth-routes.js';
+
+const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
 
 export interface ServerOptions {
   config: Config;
@@ -96,7 +99,11 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     },
     { prefix: '/api/v1' },
   );
+  const pruning = setInterval(() => {
+    pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
+  }, THROTTLE_PRUNE_INTERVAL_MS).unref();
   app.addHook('onClose', async () => {
+    clearInterval(pruning);
     await usage.stop();
     await db.destroy();
   });

@@ -223,3 +223,19 @@ export async function settleSuccess(db: Db, reservation: Reservation): Promise<v
 export function cancelReservation(db: Db, reservation: Reservation): Promise<void> {
   return release(db, reservation.reserved);
 }
+
+/**
+ * Deletes address counters that would restart anyway (quiet for longer than
+ * their window, no block running), so the table does not grow with every
+ * address ever seen. Account counters are kept: they count consecutive
+ * failures until a success, however slow the attack.
+ */
+export async function pruneThrottle(db: Db, now: number): Promise<number> {
+  const result = await db
+    .deleteFrom('throttle')
+    .where('key', 'not like', 'account:%')
+    .where('last_failure_at', '<', now - Math.max(PER_IP.windowMs, PER_IP_USER.windowMs))
+    .where('blocked_until', '<=', now)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
