@@ -209,6 +209,7 @@ async function seedSesame(server: Server): Promise<SesameSeed> {
     auth_source: 'local',
     password_hash: filler,
     totp_secret: null,
+    totp_last_step: null,
     disabled_at: null,
     password_changed_at: now,
     created_at: now,

@@ -12,7 +12,7 @@ import type { Context } from '../context.js';
 import type { SignInMethod } from '../db/schema.js';
 import { checkAccountPassword } from './primary-password.js';
 import { createSession } from './sessions.js';
-import { verifyTotpCode } from './totp.js';
+import { matchTotpStep } from './totp.js';
 import { toUser, type User } from './users.js';
 import { usernameKey } from './username.js';
 
@@ -35,6 +35,17 @@ function invalidCredentials(): SesameError {
   return new SesameError('INVALID_CREDENTIALS', 'Wrong username, password or verification code.');
 }
 
+/** Records a matched TOTP step, atomically across nodes; false when it (or a later one) was already used. */
+async function consumeTotpStep(ctx: Context, userId: string, step: number): Promise<boolean> {
+  const result = await ctx.db
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function signIn(ctx: Context, request: SignInRequest): Promise<SignInResult> {
   const key = usernameKey(request.username);
   const checked = await guardedAttempt(
@@ -49,7 +60,8 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
       if (request.totp === undefined || request.totp === '') {
         throw new SesameError('TOTP_REQUIRED', 'Enter the verification code from your authenticator app.');
       }
-      return verifyTotpCode(row.totp_secret, request.totp, ctx.clock.now())
+      const step = matchTotpStep(row.totp_secret, request.totp, ctx.clock.now());
+      return step !== null && (await consumeTotpStep(ctx, row.id, step))
         ? { row, method: 'password+totp' as SignInMethod }
         : null;
     },

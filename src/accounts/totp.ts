@@ -1,6 +1,7 @@
 /**
  * TOTP second factor (RFC 6238: SHA-1, 6 digits, 30 s), accepting one step
- * of clock drift either way.
+ * of clock drift either way. A code is good once: the caller records the
+ * time step it matched and refuses that step and earlier ones afterwards.
  */
 import { Secret, TOTP } from 'otpauth';
 
@@ -16,7 +17,11 @@ export function currentTotpCode(base32Secret: string, timestamp: number): string
   return totpFor(base32Secret).generate({ timestamp });
 }
 
-export function verifyTotpCode(base32Secret: string, code: string, timestamp: number): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  return totpFor(base32Secret).validate({ token: code, timestamp, window: 1 }) !== null;
+const PERIOD_MS = 30_000;
+
+/** The time step the code belongs to, or null when it matches none within the drift window. */
+export function matchTotpStep(base32Secret: string, code: string, timestamp: number): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  const delta = totpFor(base32Secret).validate({ token: code, timestamp, window: 1 });
+  return delta === null ? null : Math.floor(timestamp / PERIOD_MS) + delta;
 }

@@ -54,6 +54,7 @@ export async function createUser(
     auth_source: 'local',
     password_hash: await hashPassword(input.password),
     totp_secret: null,
+    totp_last_step: null,
     disabled_at: null,
     password_changed_at: now,
     created_at: now,
@@ -194,5 +195,5 @@ export async function changeOwnPassword(
 
 /** Turns on TOTP for a local account with an already confirmed base32 secret. */
 export async function setTotpSecret(ctx: Context, userId: string, base32Secret: string | null): Promise<void> {
-  await ctx.db.updateTable('users').set({ totp_secret: base32Secret }).where('id', '=', userId).execute();
+  await ctx.db.updateTable('users').set({ totp_secret: base32Secret, totp_last_step: null }).where('id', '=', userId).execute();
 }

@@ -16,6 +16,7 @@ const initial: Migration = {
       .addColumn('auth_source', 'text', (c) => c.notNull())
       .addColumn('password_hash', 'text')
       .addColumn('totp_secret', 'text')
+      .addColumn('totp_last_step', 'bigint')
       .addColumn('disabled_at', 'bigint')
       .addColumn('password_changed_at', 'bigint')
       .addColumn('created_at', 'bigint', (c) => c.notNull())

@@ -21,6 +21,8 @@ export interface UsersTable {
   auth_source: AuthSource;
   password_hash: string | null;
   totp_secret: string | null;
+  /** The last TOTP time step accepted: a code is good once. */
+  totp_last_step: number | null;
   disabled_at: number | null;
   password_changed_at: number | null;
   created_at: number;

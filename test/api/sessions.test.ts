@@ -140,6 +140,30 @@ for (const dialect of DIALECTS) {
         );
       });
 
+      it('accepts a TOTP code once: replayed in its window it is refused, the next step is accepted', async () => {
+        const user = await addUser(server, 'si-replay', PASSWORD);
+        const secret = generateTotpSecret();
+        await setTotpSecret(server.server.services, user.id, secret);
+        const ip = freshIp();
+        const code = currentTotpCode(secret, clock.now());
+        await signIn(server.url, 'si-replay', PASSWORD, { totp: code, from: ip });
+        const replay = await postSession(server, { username: 'si-replay', password: PASSWORD, totp: code }, ip);
+        assertError(replay, 401, 'INVALID_CREDENTIALS');
+        // The previous step's code, still inside the drift window, is older than the one used: refused too.
+        const previous = currentTotpCode(secret, clock.now() - TOTP_STEP_MS);
+        if (previous !== code) {
+          assertError(
+            await postSession(server, { username: 'si-replay', password: PASSWORD, totp: previous }, ip),
+            401,
+            'INVALID_CREDENTIALS',
+          );
+        }
+        assert.equal(await sessionsOf(server, user.id), 1);
+        clock.advance(TOTP_STEP_MS);
+        await signIn(server.url, 'si-replay', PASSWORD, { totp: currentTotpCode(secret, clock.now()), from: ip });
+        assert.equal(await sessionsOf(server, user.id), 2);
+      });
+
       it('signs out with DELETE /session: the cookie stops working and the session row is gone', async () => {
         const { id } = await userWithSession(server, 'si-out');
         const session = await openSession(server, id);
