@@ -60,7 +60,7 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
       if (request.totp === undefined || request.totp === '') {
         throw new SesameError('TOTP_REQUIRED', 'Enter the verification code from your authenticator app.');
       }
-      const step = matchTotpStep(row.totp_secret, request.totp, ctx.clock.now());
+      const step = matchTotpStep(ctx.key.openTotpSecret(row.totp_secret), request.totp, ctx.clock.now());
       return step !== null && (await consumeTotpStep(ctx, row.id, step))
         ? { row, method: 'password+totp' as SignInMethod }
         : null;

@@ -193,7 +193,11 @@ export async function changeOwnPassword(
   return setPrimaryPassword(ctx, change.userId, change.newPassword, actor, change.sessionId);
 }
 
-/** Turns on TOTP for a local account with an already confirmed base32 secret. */
+/** Turns on TOTP for a local account with an already confirmed base32 secret (stored sealed), or off with null. */
 export async function setTotpSecret(ctx: Context, userId: string, base32Secret: string | null): Promise<void> {
-  await ctx.db.updateTable('users').set({ totp_secret: base32Secret, totp_last_step: null }).where('id', '=', userId).execute();
+  await ctx.db
+    .updateTable('users')
+    .set({ totp_secret: base32Secret === null ? null : ctx.key.sealTotpSecret(base32Secret), totp_last_step: null })
+    .where('id', '=', userId)
+    .execute();
 }

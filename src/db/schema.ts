@@ -20,6 +20,7 @@ export interface UsersTable {
   role: Role;
   auth_source: AuthSource;
   password_hash: string | null;
+  /** Sealed with the server key (see ServerKey.sealTotpSecret). */
   totp_secret: string | null;
   /** The last TOTP time step accepted: a code is good once. */
   totp_last_step: number | null;

@@ -1,8 +1,8 @@
 /**
  * The server key: 32 random bytes from SESAME_SECRET_KEY or from
  * `<data dir>/secret.key` (created mode 0600 on first start). Purpose-bound
- * subkeys are derived with HKDF so that app-password hashes, CSRF tokens and
- * the key fingerprint never share a key. The database records the
+ * subkeys are derived with HKDF so that app-password hashes, CSRF tokens,
+ * sealed TOTP secrets and the key fingerprint never share a key. The database records the
  * fingerprint; a node holding another key refuses to start rather than
  * silently rejecting every password.
  */
@@ -17,6 +17,9 @@ export interface ServerKey {
   hashAppPassword(secret: string): string;
   /** CSRF token bound to one session token. */
   csrfToken(sessionToken: string): string;
+  /** Encrypts a TOTP secret for storage (AES-256-GCM), so a database leak does not reveal it. */
+  sealTotpSecret(secret: string): string;
+  openTotpSecret(sealed: string): string;
   /** Public, non-reversible identifier of the key. */
   readonly fingerprint: string;
 }
@@ -31,10 +34,24 @@ function subkey(master: Buffer, purpose: string): Buffer {
 export function createServerKey(master: Buffer): ServerKey {
   const appPasswordKey = subkey(master, 'app-password');
   const csrfKey = subkey(master, 'csrf');
+  const totpKey = subkey(master, 'totp');
   const fingerprint = crypto.createHmac('sha256', subkey(master, 'fingerprint')).update('fingerprint').digest('hex').slice(0, 16);
   return {
     hashAppPassword: (secret) => crypto.createHmac('sha256', appPasswordKey).update(secret, 'utf8').digest('hex'),
     csrfToken: (sessionToken) => crypto.createHmac('sha256', csrfKey).update(sessionToken, 'utf8').digest('base64url'),
+    sealTotpSecret(secret) {
+      const iv = crypto.randomBytes(12);
+      const cipher = crypto.createCipheriv('aes-256-gcm', totpKey, iv);
+      const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+      return ['v1', ...[iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url'))].join('.');
+    },
+    openTotpSecret(sealed) {
+      const [version, iv, tag, body] = sealed.split('.');
+      if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('Unreadable sealed TOTP secret.');
+      const decipher = crypto.createDecipheriv('aes-256-gcm', totpKey, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    },
     fingerprint,
   };
 }

@@ -112,6 +112,13 @@ for (const dialect of DIALECTS) {
         await setTotpSecret(server.server.services, user.id, secret);
         const ip = freshIp();
 
+        const stored = await server.server.services.db
+          .selectFrom('users')
+          .select('totp_secret')
+          .where('id', '=', user.id)
+          .executeTakeFirstOrThrow();
+        assert.ok(stored.totp_secret !== null && !stored.totp_secret.includes(secret), 'the TOTP secret is stored sealed');
+
         const noCode = await postSession(server, { username: 'si-totp', password: PASSWORD }, ip);
         assertError(noCode, 401, 'TOTP_REQUIRED');
         assert.equal(noCode.headers['set-cookie'], undefined);

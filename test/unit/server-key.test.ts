@@ -185,3 +185,27 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('sealed TOTP secrets', () => {
+  const key = createServerKey(crypto.randomBytes(32));
+  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+  it('opens what it sealed, and the sealed text does not contain the secret', () => {
+    const sealed = key.sealTotpSecret(secret);
+    assert.ok(!sealed.includes(secret));
+    assert.equal(key.openTotpSecret(sealed), secret);
+  });
+
+  it('seals the same secret differently each time (random IV)', () => {
+    assert.notEqual(key.sealTotpSecret(secret), key.sealTotpSecret(secret));
+  });
+
+  it('cannot be opened with another key, nor after tampering', () => {
+    const sealed = key.sealTotpSecret(secret);
+    assert.throws(() => createServerKey(crypto.randomBytes(32)).openTotpSecret(sealed));
+    const parts = sealed.split('.');
+    const body = Buffer.from(parts[3]!, 'base64url');
+    body[0] = body[0]! ^ 1;
+    assert.throws(() => key.openTotpSecret([parts[0], parts[1], parts[2], body.toString('base64url')].join('.')));
+  });
+});
