@@ -10,6 +10,7 @@ import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { getPolicy } from '../policy/policy.js';
 import type { Context } from '../context.js';
+import type { Db } from '../db/database.js';
 import type { AuthSource, Role, UsersTable } from '../db/schema.js';
 import { hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
 import { validateUsername, usernameKey } from './username.js';
@@ -102,18 +103,27 @@ export async function requireUserRow(ctx: Context, username: string): Promise<Us
   return row;
 }
 
-export async function getUserById(ctx: Context, id: string): Promise<User> {
-  const row = await ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+async function requireUserRowById(db: Db, id: string): Promise<UsersTable> {
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
-  return toUser(row);
+  return row;
+}
+
+function requireLocalAccount(row: UsersTable): void {
+  if (row.auth_source !== 'local') {
+    throw new SesameError('PASSWORD_NOT_LOCAL', 'This account signs in through single sign-on and has no password here.');
+  }
+}
+
+export async function getUserById(ctx: Context, id: string): Promise<User> {
+  return toUser(await requireUserRowById(ctx.db, id));
 }
 
 /** Disables the account: its sessions end and its app passwords stop working at the next request. */
 export async function disableUser(ctx: Context, userId: string, actor: Actor): Promise<User> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-    if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
+    const row = await requireUserRowById(trx, userId);
     if (row.disabled_at === null) {
       await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', userId).execute();
       await deleteSessionsOfUser(trx, userId);
@@ -139,11 +149,8 @@ export async function setPrimaryPassword(
   const policy = await getPolicy(ctx.db);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-    if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
-    if (row.auth_source !== 'local') {
-      throw new SesameError('PASSWORD_NOT_LOCAL', 'This account signs in through single sign-on and has no password here.');
-    }
+    const row = await requireUserRowById(trx, userId);
+    requireLocalAccount(row);
     await trx.updateTable('users').set({ password_hash: hash, password_changed_at: now }).where('id', '=', userId).execute();
     await deleteSessionsOfUser(trx, userId, keepSessionId);
     let revokedAppPasswords = 0;
@@ -176,11 +183,8 @@ export async function changeOwnPassword(
   actor: Actor,
 ): Promise<{ revokedAppPasswords: number }> {
   validateNewPassword(change.newPassword);
-  const row = await ctx.db.selectFrom('users').selectAll().where('id', '=', change.userId).executeTakeFirst();
-  if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
-  if (row.auth_source !== 'local') {
-    throw new SesameError('PASSWORD_NOT_LOCAL', 'This account signs in through single sign-on and has no password here.');
-  }
+  const row = await requireUserRowById(ctx.db, change.userId);
+  requireLocalAccount(row);
   await guardedAttempt(
     ctx,
     { ip: actor.ip, client: change.client, usernameKey: row.username_key, method: 'password', application: '' },

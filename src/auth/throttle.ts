@@ -57,17 +57,21 @@ export interface ThrottleState {
   ipUserFailures: number;
 }
 
-function keyList(keys: ThrottleKeys): string[] {
-  return [keys.ip, keys.ipUser, keys.account].filter((k): k is string => k !== null);
-}
-
 function secondsUntil(instant: number, now: number): number {
   return instant > now ? Math.ceil((instant - now) / 1000) : 0;
 }
 
 /** The read-only gate of every attempt: one query, no write. */
 export async function readThrottle(db: Db, keys: ThrottleKeys, now: number): Promise<ThrottleState> {
-  const rows = await db.selectFrom('throttle').selectAll().where('key', 'in', keyList(keys)).execute();
+  const rows = await db
+    .selectFrom('throttle')
+    .selectAll()
+    .where(
+      'key',
+      'in',
+      ruledKeys(keys).map(([key]) => key),
+    )
+    .execute();
   const byKey = new Map<string, ThrottleTable>(rows.map((r) => [r.key, r]));
   const ipUser = keys.ipUser === null ? undefined : byKey.get(keys.ipUser);
   return {
