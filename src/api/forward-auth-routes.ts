@@ -8,8 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requireApplication } from '../app-passwords/applications.js';
-import { authenticateBasic } from '../auth/authenticator.js';
-import { clientOf, addressOf } from '../http/request-source.js';
+import { authenticateBasicRequest } from '../auth/http-auth.js';
 import { ErrorReply } from './schemas.js';
 
 export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,13 +23,7 @@ export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const application = requireApplication(request.params.application);
-      const principal = await authenticateBasic(app.sesame, {
-        authorization: request.headers.authorization,
-        ip: addressOf(request),
-        client: clientOf(request),
-        application,
-      });
-      request.principal = principal;
+      const principal = await authenticateBasicRequest(app.sesame, request, application);
       // Percent-encoded: a header cannot carry every character a username may have.
       return reply.status(204).header('x-sesame-user', encodeURIComponent(principal.username)).send(null);
     },

@@ -14,6 +14,7 @@ import { validateSessionToken } from '../accounts/sessions.js';
 import { clientOf, addressOf } from '../http/request-source.js';
 import type { Services } from '../http/services.js';
 import { authenticateBasic, unauthenticated } from './authenticator.js';
+import type { Principal } from './principal.js';
 
 const CREDENTIAL_QUERY_KEYS = new Set([
   'password',
@@ -66,18 +67,32 @@ async function authenticateSession(services: Services, request: FastifyRequest):
   return true;
 }
 
+/**
+ * Basic auth of one request for an application surface (null: any
+ * application, never bound); sets the request's principal. Every Basic-auth
+ * route goes through here.
+ */
+export async function authenticateBasicRequest(
+  services: Services,
+  request: FastifyRequest,
+  application: string | null,
+): Promise<Principal> {
+  request.principal = await authenticateBasic(services, {
+    authorization: request.headers.authorization,
+    ip: addressOf(request),
+    client: clientOf(request),
+    application,
+  });
+  return request.principal;
+}
+
 async function authenticate(app: FastifyInstance, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const requirement = request.routeOptions.config.auth ?? 'session';
   // Unknown routes answer 404 to everyone.
   if (requirement === 'none' || request.is404) return;
   const services = app.sesame;
   if (requirement === 'session-or-basic' && request.headers.authorization !== undefined) {
-    request.principal = await authenticateBasic(services, {
-      authorization: request.headers.authorization,
-      ip: addressOf(request),
-      client: clientOf(request),
-      application: null,
-    });
+    await authenticateBasicRequest(services, request, null);
     return;
   }
   if (!(await authenticateSession(services, request))) throw unauthenticated();
