@@ -23,6 +23,8 @@ import { appPasswordRoutes } from './api/app-password-routes.js';
 import { connectionRoutes } from './api/connection-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { forwardAuthRoutes } from './api/forward-auth-routes.js';
+import { openApi } from './api/openapi.js';
+import { webUi } from './web-ui/web-ui.js';
 
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
 
@@ -90,6 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   });
   await app.register(
     async (api) => {
+      await api.register(openApi);
       await api.register(sessionRoutes);
       await api.register(meRoutes);
       await api.register(appPasswordRoutes);
@@ -99,6 +102,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
   }, THROTTLE_PRUNE_INTERVAL_MS).unref();
