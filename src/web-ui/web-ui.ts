@@ -16,10 +16,13 @@ import fp from 'fastify-plugin';
 export const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 const OTHER_SURFACES = ['/api/', '/dav/', '/remote.php/', '/ocs/', '/status.php', '/s/', '/auth/'];
+/** The built files live here: a missing one is a 404, not a page. */
+const ASSETS = '/assets/';
 
 export function isSpaNavigation(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = request.url.split('?')[0]!;
+  if (path.startsWith(ASSETS)) return false;
   if (OTHER_SURFACES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) return false;
   return (request.headers.accept ?? '').includes('text/html');
 }
@@ -31,7 +34,7 @@ async function webFiles(app: FastifyInstance, options: { root: string }): Promis
   });
   // Hashed asset names change with their content; index.html must be revalidated.
   app.addHook('onSend', async (request, reply) => {
-    const immutable = request.url.startsWith('/assets/');
+    const immutable = request.url.startsWith(ASSETS);
     reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   });
   await app.register(fastifyStatic, { root: options.root, wildcard: false, index: 'index.html' });

@@ -7,7 +7,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { Copy } from 'lucide-react';
 import { useRef, useState } from 'react';
-import { useTranslation } from 'react-i18next';
+import { Trans, useTranslation } from 'react-i18next';
 
 export function CreatedPasswordDialog({
   secret,
@@ -40,7 +40,13 @@ export function CreatedPasswordDialog({
         <Dialog.Overlay className="overlay" />
         <Dialog.Content className="dialog" onInteractOutside={(event) => event.preventDefault()}>
           <Dialog.Title>{t('created.title')}</Dialog.Title>
-          <Dialog.Description>{t('created.sentence', { expiresAt })}</Dialog.Description>
+          <Dialog.Description>
+            <Trans
+              i18nKey="created.sentence"
+              values={{ expiresAt }}
+              components={{ time: <time className="nowrap" dateTime={expiresAt} /> }}
+            />
+          </Dialog.Description>
           <label htmlFor="created-secret">{t('created.password')}</label>
           <div className="secret-row">
             <input
