@@ -30,7 +30,7 @@ export function Shell() {
           </NavLink>
         </nav>
         <div className="sidebar-bottom">
-          <DropdownMenu.Root>
+          <DropdownMenu.Root modal={false}>
             <DropdownMenu.Trigger className="avatar" aria-label={t('menu.account', { username: user.username })}>
               <span aria-hidden>{user.username.slice(0, 1).toUpperCase()}</span>
             </DropdownMenu.Trigger>

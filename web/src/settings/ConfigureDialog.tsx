@@ -7,6 +7,7 @@ import type { AppPassword, Application } from '../api/types.js';
 import { currentLanguage } from '../i18n/i18n.js';
 import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
+import { useReturnFocus } from '../ui/return-focus.js';
 
 export function ConfigureDialog({
   appPassword,
@@ -20,6 +21,7 @@ export function ConfigureDialog({
   onClose(): void;
 }) {
   const { t, i18n } = useTranslation();
+  const returnFocus = useReturnFocus();
   const [name, setName] = useState(appPassword.name);
   const [application, setApplication] = useState(appPassword.application ?? '');
   const [error, setError] = useState<{ field: 'name' | 'form'; message: string }>();
@@ -46,7 +48,7 @@ export function ConfigureDialog({
     <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog">
+        <Dialog.Content className="dialog" onCloseAutoFocus={returnFocus}>
           <Dialog.Title>{t('configure.title', { name: appPassword.name })}</Dialog.Title>
           <Dialog.Description>{t('configure.description')}</Dialog.Description>
           <form onSubmit={submit} noValidate>

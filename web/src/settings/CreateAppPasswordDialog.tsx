@@ -15,6 +15,7 @@ import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { nameLength } from '../ui/format.js';
 import { currentLanguage } from '../i18n/i18n.js';
+import { useReturnFocus } from '../ui/return-focus.js';
 
 const MAX_NAME = 64;
 
@@ -37,6 +38,7 @@ export function CreateAppPasswordDialog({
   onClose(): void;
 }) {
   const { t, i18n } = useTranslation();
+  const returnFocus = useReturnFocus();
   const [name, setName] = useState('');
   const [application, setApplication] = useState('');
   const [expiry, setExpiry] = useState('');
@@ -72,7 +74,7 @@ export function CreateAppPasswordDialog({
     <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog">
+        <Dialog.Content className="dialog" onCloseAutoFocus={returnFocus}>
           <Dialog.Title>{t('create.title')}</Dialog.Title>
           <Dialog.Description>{t('create.intro')}</Dialog.Description>
           <form onSubmit={submit} noValidate>

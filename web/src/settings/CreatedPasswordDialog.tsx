@@ -8,6 +8,7 @@ import * as Dialog from '@radix-ui/react-dialog';
 import { Copy } from 'lucide-react';
 import { useRef, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
+import { useReturnFocus } from '../ui/return-focus.js';
 
 export function CreatedPasswordDialog({
   secret,
@@ -21,6 +22,7 @@ export function CreatedPasswordDialog({
   onDone(): void;
 }) {
   const { t } = useTranslation();
+  const returnFocus = useReturnFocus();
   const [copied, setCopied] = useState(false);
   const field = useRef<HTMLInputElement>(null);
 
@@ -38,7 +40,7 @@ export function CreatedPasswordDialog({
     <Dialog.Root open onOpenChange={(open) => !open && onDone()}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog" onInteractOutside={(event) => event.preventDefault()}>
+        <Dialog.Content className="dialog" onCloseAutoFocus={returnFocus} onInteractOutside={(event) => event.preventDefault()}>
           <Dialog.Title>{t('created.title')}</Dialog.Title>
           <Dialog.Description>
             <Trans

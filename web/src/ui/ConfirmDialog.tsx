@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from './error-message.js';
 import { FieldError } from './FieldError.js';
+import { useReturnFocus } from './return-focus.js';
 
 export function ConfirmDialog({
   title,
@@ -25,6 +26,7 @@ export function ConfirmDialog({
   onClose(): void;
 }) {
   const { t } = useTranslation();
+  const returnFocus = useReturnFocus();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
 
@@ -44,7 +46,7 @@ export function ConfirmDialog({
     <AlertDialog.Root open onOpenChange={(open) => !open && onClose()}>
       <AlertDialog.Portal>
         <AlertDialog.Overlay className="overlay" />
-        <AlertDialog.Content className="dialog">
+        <AlertDialog.Content className="dialog" onCloseAutoFocus={returnFocus}>
           <AlertDialog.Title>{title}</AlertDialog.Title>
           <AlertDialog.Description>{description}</AlertDialog.Description>
           <FieldError id="confirm-error" message={error} />
