@@ -23,7 +23,7 @@ export function ConnectionsPage() {
   return (
     <section>
       <h2>{t('connections.title')}</h2>
-      <Tabs.Root value={tab} onValueChange={(value) => navigate(`/settings/connections/${value}`)}>
+      <Tabs.Root value={tab} activationMode="manual" onValueChange={(value) => navigate(`/settings/connections/${value}`)}>
         <Tabs.List className="tabs" aria-label={t('connections.tabs')}>
           <Tabs.Trigger value="recent" className="tab">
             {t('connections.recentTab')}
