@@ -8,22 +8,25 @@ import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import fp from 'fastify-plugin';
 
-export const openApi = fp(async (api: FastifyInstance) => {
-  await api.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Sésame JSON API',
-        version: '1',
-        description: 'Session (cookie + X-CSRF-Token) or Basic auth; errors are {"error":{"code","message"}}.',
-      },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'sesame_session' },
-          basic: { type: 'http', scheme: 'basic' },
+export const openApi = fp(
+  async (api: FastifyInstance) => {
+    await api.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Sésame JSON API',
+          version: '1',
+          description: 'Session (cookie + X-CSRF-Token) or Basic auth; errors are {"error":{"code","message"}}.',
+        },
+        components: {
+          securitySchemes: {
+            session: { type: 'apiKey', in: 'cookie', name: 'sesame_session' },
+            basic: { type: 'http', scheme: 'basic' },
+          },
         },
       },
-    },
-  });
-  api.get('/openapi.json', { config: { auth: 'none' } }, async () => api.swagger());
-}, { name: 'sesame-openapi' });
+    });
+    api.get('/openapi.json', { config: { auth: 'none' } }, async () => api.swagger());
+  },
+  { name: 'sesame-openapi' },
+);

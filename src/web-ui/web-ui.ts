@@ -16,6 +16,14 @@ import fp from 'fastify-plugin';
 export const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
 const OTHER_SURFACES = ['/api/', '/dav/', '/remote.php/', '/ocs/', '/status.php', '/s/', '/auth/'];
+/**
+ * Everything the interface loads comes from this origin (fonts and icons are
+ * bundled); it may not be framed. Inline styles are allowed for the
+ * positioning that the dialog and menu primitives compute.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
 /** The built files live here: a missing one is a 404, not a page. */
 const ASSETS = '/assets/';
 
@@ -36,6 +44,7 @@ async function webFiles(app: FastifyInstance, options: { root: string }): Promis
   app.addHook('onSend', async (request, reply) => {
     const immutable = request.url.startsWith(ASSETS);
     reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
   });
   await app.register(fastifyStatic, { root: options.root, wildcard: false, index: 'index.html' });
 }
@@ -51,7 +60,7 @@ export const webUi = fp(
     await app.register(webFiles, { root: WEB_ROOT });
     app.addHook('onRequest', async (request, reply) => {
       if (!request.is404 || !isSpaNavigation(request)) return;
-      return reply.type('text/html; charset=utf-8').send(indexHtml);
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
     });
   },
   { name: 'sesame-web-ui', dependencies: ['sesame-http-auth'] },

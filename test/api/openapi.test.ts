@@ -16,10 +16,11 @@ function registeredRoutes(server: TestServer): string[] {
     const match = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?$/.exec(line);
     if (!match) continue;
     const depth = match[1]!.length / 4;
-    const path = `${depth === 0 ? '' : parents[depth - 1]}${depth === 1 && !match[2]!.startsWith('/') ? '/' : ''}${match[2]}`.replace(
-      /^\/\//,
-      '/',
-    );
+    const path =
+      `${depth === 0 ? '' : parents[depth - 1]}${depth === 1 && !match[2]!.startsWith('/') ? '/' : ''}${match[2]}`.replace(
+        /^\/\//,
+        '/',
+      );
     parents[depth] = path;
     for (const method of (match[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD')) routes.push(`${method} ${path}`);
   }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from '../helpers/http.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { ensureWebBuild } from '../helpers/browser.js';
+import { CONTENT_SECURITY_POLICY } from '../../src/web-ui/web-ui.js';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
@@ -24,6 +25,14 @@ describe('web interface serving', () => {
     assert.equal(reply.status, 200);
     assert.match(reply.headers['content-type'] ?? '', /^text\/html/);
     assert.match(reply.text, /<div id="root"><\/div>/);
+  });
+
+  it('forbids other origins and framing on every page of the interface', async () => {
+    for (const path of ['/', '/settings/connections/recent']) {
+      const reply = await request(server.url, path, { headers: HTML });
+      assert.equal(reply.headers['content-security-policy'], CONTENT_SECURITY_POLICY, path);
+      assert.match(CONTENT_SECURITY_POLICY, /default-src 'self'.*frame-ancestors 'none'/);
+    }
   });
 
   it('serves index.html for a reload on a client route', async () => {
@@ -47,7 +56,17 @@ describe('web interface serving', () => {
   });
 
   it('keeps the JSON 404 of other surfaces and of unknown files', async () => {
-    for (const path of ['/api/v1/nope', '/api', '/dav/x', '/remote.php/dav/files/a/', '/ocs/v1.php/x', '/status.php', '/s/abc', '/auth/oidc/x', '/assets/nope.js']) {
+    for (const path of [
+      '/api/v1/nope',
+      '/api',
+      '/dav/x',
+      '/remote.php/dav/files/a/',
+      '/ocs/v1.php/x',
+      '/status.php',
+      '/s/abc',
+      '/auth/oidc/x',
+      '/assets/nope.js',
+    ]) {
       const reply = await request(server.url, path, { headers: HTML });
       assert.equal(reply.status, 404, path);
       assert.equal(reply.json?.error?.code, 'NOT_FOUND', path);

@@ -38,7 +38,10 @@ describe('web: the create dialog', () => {
     const name = dialog.getByLabel('Nom de la connexion');
     await name.fill('a'.repeat(65));
     await dialog.getByText('65 / 64').waitFor();
-    await dialog.getByRole('alert').getByText('Le nom ne peut pas dépasser 64 caractères (65 saisis) : raccourcissez-le.').waitFor();
+    await dialog
+      .getByRole('alert')
+      .getByText('Le nom ne peut pas dépasser 64 caractères (65 saisis) : raccourcissez-le.')
+      .waitFor();
     assert.equal(await name.getAttribute('aria-invalid'), 'true');
     assert.equal(await name.inputValue(), 'a'.repeat(65), 'nothing is cut');
     await dialog.getByRole('button', { name: 'Générer' }).click();
@@ -115,7 +118,10 @@ describe('web: the create dialog', () => {
     }
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), "Créer un mot de passe d'application");
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      "Créer un mot de passe d'application",
+    );
 
     await page.keyboard.press('Enter');
     await dialog.getByLabel('Nom de la connexion').waitFor();

@@ -81,7 +81,9 @@ describe('web: languages, URLs, sessions and administration', () => {
   it('shows failed attempts in Connexions récentes, distinct from successes', async () => {
     const page = await newPage(browser);
     await openSignedIn(page, server, 'gina', '/settings/connections/recent');
-    const refused = await fetch(`${server.url}/api/v1/me`, { headers: { ...basic('gina', 'wrong-secret'), 'user-agent': 'BadClient/2' } });
+    const refused = await fetch(`${server.url}/api/v1/me`, {
+      headers: { ...basic('gina', 'wrong-secret'), 'user-agent': 'BadClient/2' },
+    });
     assert.equal(refused.status, 401);
     await page.reload();
     const failure = page.locator('li.connection', { hasText: 'BadClient/2' });
@@ -111,7 +113,10 @@ describe('web: languages, URLs, sessions and administration', () => {
     const card = page.locator('li.app-password', { hasText: 'Révoqué par admin' });
     await assertAccessible(page, "a user's passwords");
     await card.getByRole('button', { name: 'Révoquer Révoqué par admin' }).click();
-    await page.getByRole('alertdialog', { name: 'Révoquer le mot de passe « Révoqué par admin » ?' }).getByRole('button', { name: 'Révoquer' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Révoquer le mot de passe « Révoqué par admin » ?' })
+      .getByRole('button', { name: 'Révoquer' })
+      .click();
     await card.waitFor({ state: 'detached' });
 
     await userPage.reload();
@@ -144,7 +149,10 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.getByRole('button', { name: "Créer l'utilisateur" }).click();
     await page.getByText('Utilisateur henri créé.').waitFor();
     await page.getByRole('button', { name: 'Désactiver henri' }).click();
-    await page.getByRole('alertdialog', { name: 'Désactiver le compte henri ?' }).getByRole('button', { name: 'Désactiver' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Désactiver le compte henri ?' })
+      .getByRole('button', { name: 'Désactiver' })
+      .click();
     await page.locator('li.user-row', { hasText: 'henri' }).getByText('désactivé').waitFor();
     await page.context().close();
   });

@@ -49,7 +49,7 @@ describe('web: the help page story', () => {
     await page.getByRole('tab', { name: "Mot de passe d'application" }).click();
     await page.getByText('Personnalisez vos accès aux applications en leur configurant des mots de passe.').waitFor();
     assert.match(page.url(), /\/settings\/connections\/app-passwords$/);
-    await page.getByText('Le mot de passe généré automatiquement n\'est visible qu\'une seule fois').waitFor();
+    await page.getByText("Le mot de passe généré automatiquement n'est visible qu'une seule fois").waitFor();
 
     await page.getByRole('button', { name: "Créer un mot de passe d'application" }).click();
     const dialog = page.getByRole('dialog', { name: "Créer un mot de passe d'application" });
@@ -93,7 +93,10 @@ describe('web: the help page story', () => {
     const card = page.locator('li.app-password', { hasText: 'Mon WebDAV' });
     await card.getByText('Mot de passe - Non affectée').waitFor();
     await page.locator('li.app-password', { hasText: 'Outlook bureau' }).getByText('expire dans moins de 14 jours').waitFor();
-    await page.locator('li.app-password', { hasText: 'Portable' }).getByText('Mot de passe - Client de synchronisation').waitFor();
+    await page
+      .locator('li.app-password', { hasText: 'Portable' })
+      .getByText('Mot de passe - Client de synchronisation')
+      .waitFor();
     await assertAccessible(page, 'the app passwords tab');
     const listShot = screenshotPath('app-passwords-tab.png');
     if (listShot) await page.screenshot({ path: listShot, fullPage: true });

@@ -19,7 +19,11 @@ export async function addUsers(server: TestServer, ...names: string[]): Promise<
 }
 
 /** Fills the sign-in form that the page shows now. */
-export async function signInHere(page: Page, username: string, labels = { username: "Nom d'utilisateur", password: 'Mot de passe', submit: 'Se connecter' }) {
+export async function signInHere(
+  page: Page,
+  username: string,
+  labels = { username: "Nom d'utilisateur", password: 'Mot de passe', submit: 'Se connecter' },
+) {
   await page.getByLabel(labels.username, { exact: true }).fill(username);
   await page.getByLabel(labels.password, { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: labels.submit }).click();

@@ -54,7 +54,11 @@ export function AuditPage() {
           <input id="audit-who" value={who} onChange={(e) => setWho(e.target.value)} />
         </div>
       </fieldset>
-      {page.error ? <p className="error" role="alert">{errorMessage(t, page.error)}</p> : null}
+      {page.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, page.error)}
+        </p>
+      ) : null}
       {page.data && shown.length === 0 ? <p>{t('admin.noEntries')}</p> : null}
       <div className="table-scroll" tabIndex={0} role="region" aria-label={t('admin.audit')}>
         <table>

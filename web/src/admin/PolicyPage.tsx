@@ -31,7 +31,11 @@ export function PolicyPage() {
   return (
     <section>
       <h2>{t('admin.policy')}</h2>
-      {loaded.error ? <p className="error" role="alert">{errorMessage(t, loaded.error)}</p> : null}
+      {loaded.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, loaded.error)}
+        </p>
+      ) : null}
       {policy ? (
         <form className="card" onSubmit={save} noValidate>
           <label htmlFor="policy-lifetime">{t('admin.lifetime')}</label>

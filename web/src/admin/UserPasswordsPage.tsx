@@ -25,7 +25,11 @@ export function UserPasswordsPage() {
         <Link to="/admin/users">{t('admin.back')}</Link>
       </p>
       <h2>{t('admin.userPasswordsTitle', { username })}</h2>
-      {passwords.error ? <p className="error" role="alert">{errorMessage(t, passwords.error)}</p> : null}
+      {passwords.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, passwords.error)}
+        </p>
+      ) : null}
       {passwords.data && passwords.data.length === 0 ? <p>{t('admin.noPasswords')}</p> : null}
       <ul className="cards" aria-label={t('admin.userPasswordsTitle', { username })}>
         {passwords.data?.map((appPassword) => (

@@ -67,7 +67,11 @@ export function UsersPage() {
         <FieldError id="new-user-error" message={error?.field === 'form' ? error.message : undefined} />
         <p role="status">{created ? t('admin.userCreated', { username: created }) : ''}</p>
       </form>
-      {users.error ? <p className="error" role="alert">{errorMessage(t, users.error)}</p> : null}
+      {users.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, users.error)}
+        </p>
+      ) : null}
       <ul className="cards" aria-label={t('admin.users')}>
         {users.data?.map((user) => (
           <li key={user.id} className="card user-row">

@@ -8,10 +8,7 @@ import { Navigate, useLocation } from 'react-router';
 import { api, whenUnauthenticated } from '../api/client.js';
 import type { User } from '../api/types.js';
 
-type SessionState =
-  | { status: 'loading' }
-  | { status: 'signed-out'; ended: boolean }
-  | { status: 'signed-in'; user: User };
+type SessionState = { status: 'loading' } | { status: 'signed-out'; ended: boolean } | { status: 'signed-in'; user: User };
 
 interface SessionValue {
   state: SessionState;
@@ -24,9 +21,7 @@ const SessionContext = createContext<SessionValue | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   useEffect(() => {
-    whenUnauthenticated(() =>
-      setState((previous) => ({ status: 'signed-out', ended: previous.status === 'signed-in' })),
-    );
+    whenUnauthenticated(() => setState((previous) => ({ status: 'signed-out', ended: previous.status === 'signed-in' })));
     api.me().then(
       (me) => setState({ status: 'signed-in', user: me.user }),
       () => setState({ status: 'signed-out', ended: false }),

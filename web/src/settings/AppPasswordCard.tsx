@@ -30,9 +30,7 @@ export function AppPasswordCard({
         <div>
           <p className="assignment">
             {t('appPasswords.assignment', { application: label })}
-            {appPassword.assignedBy === 'first-use' ? (
-              <span className="badge">{t('appPasswords.firstUse')}</span>
-            ) : null}
+            {appPassword.assignedBy === 'first-use' ? <span className="badge">{t('appPasswords.firstUse')}</span> : null}
           </p>
           <h3 id={`ap-name-${appPassword.id}`}>
             <span className="field-label">{t('appPasswords.name')} </span>

@@ -54,7 +54,11 @@ export function AppPasswordsTab() {
           <Plus aria-hidden size={20} />
         </button>
       </div>
-      {list.error ? <p className="error" role="alert">{errorMessage(t, list.error)}</p> : null}
+      {list.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, list.error)}
+        </p>
+      ) : null}
       {list.data && list.data.length === 0 ? <p>{t('appPasswords.empty')}</p> : null}
       <ul className="cards" aria-label={t('appPasswords.list')}>
         {list.data?.map((appPassword) => (

@@ -67,9 +67,7 @@ export function CreateAppPasswordDialog({
     }
   }
 
-  const describedBy = ['create-name-hint', 'create-name-counter', nameError ? 'create-name-error' : '']
-    .filter(Boolean)
-    .join(' ');
+  const describedBy = ['create-name-hint', 'create-name-counter', nameError ? 'create-name-error' : ''].filter(Boolean).join(' ');
   return (
     <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>

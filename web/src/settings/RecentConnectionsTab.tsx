@@ -31,7 +31,11 @@ export function RecentConnectionsTab() {
     <div>
       <h3>{t('recent.title')}</h3>
       <p>{t('recent.intro')}</p>
-      {list.error ? <p className="error" role="alert">{errorMessage(t, list.error)}</p> : null}
+      {list.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, list.error)}
+        </p>
+      ) : null}
       {list.data && list.data.length === 0 ? <p>{t('recent.empty')}</p> : null}
       <ul className="cards" aria-label={t('recent.list')}>
         {list.data?.map((connection) => {

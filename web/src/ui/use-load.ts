@@ -25,7 +25,6 @@ export function useLoad<T>(load: () => Promise<T>, key: string = ''): Loaded<T> 
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [round, key]);
   return { data, error, reload };
 }
