@@ -52,7 +52,7 @@ export function useUser(): User {
 
 /** Only a local path may be returned to after sign-in. */
 export function safeReturnPath(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') ? next : '/';
+  return next && /^\/(?![/\\])/.test(next) && !next.startsWith('/signin') ? next : '/';
 }
 
 export function RequireSession({ children, admin = false }: { children: ReactNode; admin?: boolean }) {
