@@ -10,7 +10,6 @@ import { Trans, useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
 import type { AppPassword, CreatedAppPassword } from '../api/types.js';
 import { useUser } from '../session/session.js';
-import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { errorMessage } from '../ui/error-message.js';
 import { useLoad } from '../ui/use-load.js';
 import { AppPasswordCard } from './AppPasswordCard.js';
@@ -18,6 +17,7 @@ import { useApplicationLabel, useApplications } from './applications.js';
 import { ConfigureDialog } from './ConfigureDialog.js';
 import { CreateAppPasswordDialog } from './CreateAppPasswordDialog.js';
 import { CreatedPasswordDialog } from './CreatedPasswordDialog.js';
+import { DeleteAppPasswordDialog } from './DeleteAppPasswordDialog.js';
 
 type Open =
   | { dialog: 'none' }
@@ -131,17 +131,7 @@ export function AppPasswordsTab() {
         />
       ) : null}
       {open.dialog === 'delete' ? (
-        <ConfirmDialog
-          title={t('delete.title', { name: open.appPassword.name })}
-          description={t('delete.description')}
-          cancel={t('delete.cancel')}
-          confirm={t('delete.confirm')}
-          onClose={close}
-          onConfirm={async () => {
-            await api.deleteAppPassword(open.appPassword.id);
-            list.reload();
-          }}
-        />
+        <DeleteAppPasswordDialog appPassword={open.appPassword} onClose={close} onDeleted={list.reload} />
       ) : null}
     </div>
   );

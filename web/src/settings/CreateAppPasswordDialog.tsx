@@ -5,7 +5,6 @@
  * message, never cut), an optional application and expiry, Annuler and
  * ✓ Générer. Hands the created password to its caller once.
  */
-import * as Dialog from '@radix-ui/react-dialog';
 import { Check } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -14,8 +13,8 @@ import type { Application, CreatedAppPassword } from '../api/types.js';
 import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { nameLength } from '../ui/format.js';
-import { currentLanguage } from '../i18n/i18n.js';
-import { useReturnFocus } from '../ui/return-focus.js';
+import { CloseButton, Modal } from '../ui/Modal.js';
+import { ApplicationSelect } from './ApplicationSelect.js';
 
 const MAX_NAME = 64;
 
@@ -37,8 +36,7 @@ export function CreateAppPasswordDialog({
   onCreated(created: CreatedAppPassword): void;
   onClose(): void;
 }) {
-  const { t, i18n } = useTranslation();
-  const returnFocus = useReturnFocus();
+  const { t } = useTranslation();
   const [name, setName] = useState('');
   const [application, setApplication] = useState('');
   const [expiry, setExpiry] = useState('');
@@ -69,71 +67,57 @@ export function CreateAppPasswordDialog({
 
   const describedBy = ['create-name-hint', 'create-name-counter', nameError ? 'create-name-error' : ''].filter(Boolean).join(' ');
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog" onCloseAutoFocus={returnFocus}>
-          <Dialog.Title>{t('create.title')}</Dialog.Title>
-          <Dialog.Description>{t('create.intro')}</Dialog.Description>
-          <form onSubmit={submit} noValidate>
-            <label htmlFor="create-name">{t('create.name')}</label>
-            <input
-              id="create-name"
-              value={name}
-              placeholder={t('create.placeholder')}
-              autoComplete="off"
-              aria-invalid={nameError ? true : undefined}
-              aria-describedby={describedBy}
-              onChange={(event) => setName(event.target.value)}
-            />
-            <p className="field-meta">
-              <span id="create-name-hint">{t('create.hint')}</span>
-              <span id="create-name-counter" className={tooLong ? 'counter over' : 'counter'}>
-                {t('create.counter', { count: length })}
-              </span>
-            </p>
-            <FieldError id="create-name-error" message={nameError} />
+    <Modal title={t('create.title')} description={t('create.intro')} onClose={onClose}>
+      <form onSubmit={submit} noValidate>
+        <label htmlFor="create-name">{t('create.name')}</label>
+        <input
+          id="create-name"
+          value={name}
+          placeholder={t('create.placeholder')}
+          autoComplete="off"
+          aria-invalid={nameError ? true : undefined}
+          aria-describedby={describedBy}
+          onChange={(event) => setName(event.target.value)}
+        />
+        <p className="field-meta">
+          <span id="create-name-hint">{t('create.hint')}</span>
+          <span id="create-name-counter" className={tooLong ? 'counter over' : 'counter'}>
+            {t('create.counter', { count: length })}
+          </span>
+        </p>
+        <FieldError id="create-name-error" message={nameError} />
 
-            <label htmlFor="create-application">{t('create.application')}</label>
-            <select
-              id="create-application"
-              value={application}
-              aria-describedby={errors.application ? 'create-application-error' : undefined}
-              onChange={(event) => setApplication(event.target.value)}
-            >
-              <option value="">{t('create.anyApplication')}</option>
-              {applications.map((candidate) => (
-                <option key={candidate.id} value={candidate.id}>
-                  {candidate.label[currentLanguage(i18n.language)]}
-                </option>
-              ))}
-            </select>
-            <FieldError id="create-application-error" message={errors.application} />
+        <label htmlFor="create-application">{t('create.application')}</label>
+        <ApplicationSelect
+          id="create-application"
+          applications={applications}
+          value={application}
+          noneLabel={t('create.anyApplication')}
+          describedBy={errors.application ? 'create-application-error' : undefined}
+          onChange={setApplication}
+        />
+        <FieldError id="create-application-error" message={errors.application} />
 
-            <label htmlFor="create-expiry">{t('create.expiry')}</label>
-            <input
-              id="create-expiry"
-              type="number"
-              inputMode="numeric"
-              min={1}
-              value={expiry}
-              aria-describedby={errors.expiry ? 'create-expiry-error' : undefined}
-              onChange={(event) => setExpiry(event.target.value)}
-            />
-            <FieldError id="create-expiry-error" message={errors.expiry} />
-            <FieldError id="create-form-error" message={errors.form} />
+        <label htmlFor="create-expiry">{t('create.expiry')}</label>
+        <input
+          id="create-expiry"
+          type="number"
+          inputMode="numeric"
+          min={1}
+          value={expiry}
+          aria-describedby={errors.expiry ? 'create-expiry-error' : undefined}
+          onChange={(event) => setExpiry(event.target.value)}
+        />
+        <FieldError id="create-expiry-error" message={errors.expiry} />
+        <FieldError id="create-form-error" message={errors.form} />
 
-            <div className="dialog-buttons">
-              <Dialog.Close asChild>
-                <button type="button">{t('create.cancel')}</button>
-              </Dialog.Close>
-              <button type="submit" className="primary" disabled={busy}>
-                <Check aria-hidden size={16} /> {t('create.generate')}
-              </button>
-            </div>
-          </form>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+        <div className="dialog-buttons">
+          <CloseButton>{t('create.cancel')}</CloseButton>
+          <button type="submit" className="primary" disabled={busy}>
+            <Check aria-hidden size={16} /> {t('create.generate')}
+          </button>
+        </div>
+      </form>
+    </Modal>
   );
 }

@@ -4,11 +4,10 @@
  * button, the username to type with it, and Terminer. The secret lives in
  * this dialog's props only: once closed, nothing in the page keeps it.
  */
-import * as Dialog from '@radix-ui/react-dialog';
 import { Copy } from 'lucide-react';
 import { useRef, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
-import { useReturnFocus } from '../ui/return-focus.js';
+import { Modal } from '../ui/Modal.js';
 
 export function CreatedPasswordDialog({
   secret,
@@ -22,7 +21,6 @@ export function CreatedPasswordDialog({
   onDone(): void;
 }) {
   const { t } = useTranslation();
-  const returnFocus = useReturnFocus();
   const [copied, setCopied] = useState(false);
   const field = useRef<HTMLInputElement>(null);
 
@@ -37,47 +35,45 @@ export function CreatedPasswordDialog({
   }
 
   return (
-    <Dialog.Root open onOpenChange={(open) => !open && onDone()}>
-      <Dialog.Portal>
-        <Dialog.Overlay className="overlay" />
-        <Dialog.Content className="dialog" onCloseAutoFocus={returnFocus} onInteractOutside={(event) => event.preventDefault()}>
-          <Dialog.Title>{t('created.title')}</Dialog.Title>
-          <Dialog.Description>
-            <Trans
-              i18nKey="created.sentence"
-              values={{ expiresAt }}
-              components={{ time: <time className="nowrap" dateTime={expiresAt} /> }}
-            />
-          </Dialog.Description>
-          <label htmlFor="created-secret">{t('created.password')}</label>
-          <div className="secret-row">
-            <input
-              id="created-secret"
-              ref={field}
-              className="secret"
-              readOnly
-              value={secret}
-              spellCheck={false}
-              autoComplete="off"
-              onFocus={(event) => event.target.select()}
-            />
-            <button type="button" onClick={() => void copy()} aria-label={t('created.copy')}>
-              <Copy aria-hidden size={16} />
-            </button>
-          </div>
-          <p role="status" className="copied">
-            {copied ? t('created.copied') : ''}
-          </p>
-          <label htmlFor="created-username">{t('created.username')}</label>
-          <input id="created-username" className="secret" readOnly value={username} />
-          <p className="hint">{t('created.assignHint')}</p>
-          <div className="dialog-buttons">
-            <button type="button" className="primary" onClick={onDone}>
-              {t('created.done')}
-            </button>
-          </div>
-        </Dialog.Content>
-      </Dialog.Portal>
-    </Dialog.Root>
+    <Modal
+      title={t('created.title')}
+      description={
+        <Trans
+          i18nKey="created.sentence"
+          values={{ expiresAt }}
+          components={{ time: <time className="nowrap" dateTime={expiresAt} /> }}
+        />
+      }
+      onClose={onDone}
+      keepOnOutsideClick
+    >
+      <label htmlFor="created-secret">{t('created.password')}</label>
+      <div className="secret-row">
+        <input
+          id="created-secret"
+          ref={field}
+          className="secret"
+          readOnly
+          value={secret}
+          spellCheck={false}
+          autoComplete="off"
+          onFocus={(event) => event.target.select()}
+        />
+        <button type="button" onClick={() => void copy()} aria-label={t('created.copy')}>
+          <Copy aria-hidden size={16} />
+        </button>
+      </div>
+      <p role="status" className="copied">
+        {copied ? t('created.copied') : ''}
+      </p>
+      <label htmlFor="created-username">{t('created.username')}</label>
+      <input id="created-username" className="secret" readOnly value={username} />
+      <p className="hint">{t('created.assignHint')}</p>
+      <div className="dialog-buttons">
+        <button type="button" className="primary" onClick={onDone}>
+          {t('created.done')}
+        </button>
+      </div>
+    </Modal>
   );
 }

@@ -10,11 +10,11 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../api/client.js';
 import type { Connection } from '../api/types.js';
-import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { errorMessage } from '../ui/error-message.js';
 import { formatDate } from '../ui/format.js';
 import { useLoad } from '../ui/use-load.js';
 import { useApplicationLabel, useApplications } from './applications.js';
+import { DeleteAppPasswordDialog } from './DeleteAppPasswordDialog.js';
 
 export function RecentConnectionsTab() {
   const { t } = useTranslation();
@@ -94,17 +94,7 @@ export function RecentConnectionsTab() {
         })}
       </ul>
       {deleting ? (
-        <ConfirmDialog
-          title={t('delete.title', { name: deleting.name })}
-          description={t('delete.description')}
-          cancel={t('delete.cancel')}
-          confirm={t('delete.confirm')}
-          onClose={() => setDeleting(undefined)}
-          onConfirm={async () => {
-            await api.deleteAppPassword(deleting.id);
-            list.reload();
-          }}
-        />
+        <DeleteAppPasswordDialog appPassword={deleting} onClose={() => setDeleting(undefined)} onDeleted={list.reload} />
       ) : null}
     </div>
   );
