@@ -18,7 +18,7 @@ describe('web: languages, URLs, sessions and administration', () => {
   let browser: Browser;
   before(async () => {
     [server, browser] = await Promise.all([startWebServer(), launchBrowser()]);
-    await addUsers(server, 'admin1', 'erin', 'frank', 'gina');
+    await addUsers(server, 'admin1', 'erin', 'frank', 'gina', 'ivan');
   });
   after(async () => {
     await browser?.close();
@@ -75,6 +75,23 @@ describe('web: languages, URLs, sessions and administration', () => {
     await signInHere(page, 'frank');
     await page.getByRole('tab', { name: 'Connexions récentes', selected: true }).waitFor();
     assert.match(page.url(), /\/settings\/connections\/recent$/);
+    await page.context().close();
+  });
+
+  it('says when to retry after too many failed sign-ins', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/signin`);
+    let message = '';
+    for (let attempt = 0; attempt < 10 && !message.startsWith('Trop de tentatives'); attempt++) {
+      await page.getByLabel("Nom d'utilisateur", { exact: true }).fill('ivan');
+      await page.getByLabel('Mot de passe', { exact: true }).fill('not the password');
+      const reply = page.waitForResponse((response) => response.url().endsWith('/api/v1/session'));
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await reply;
+      message = (await page.getByRole('alert').textContent()) ?? '';
+      if (!message.startsWith('Trop de tentatives')) assert.equal(message, "Nom d'utilisateur ou mot de passe incorrect.");
+    }
+    assert.match(message, /^Trop de tentatives\. Réessayez dans \d+ secondes\.$/);
     await page.context().close();
   });
 

@@ -113,6 +113,7 @@ describe('web: the help page story', () => {
     await assertAccessible(page, 'the recent connections tab');
 
     await use.getByRole('link', { name: 'Voir le mot de passe' }).click();
+    await page.waitForFunction(() => document.activeElement?.textContent?.includes('Mon WebDAV'));
     await card.getByRole('button', { name: 'Configurer' }).click();
     const configure = page.getByRole('dialog', { name: 'Configurer « Mon WebDAV »' });
     await configure.getByLabel('Application').selectOption({ label: 'Lecteur réseau WebDAV' });

@@ -25,7 +25,12 @@ export function AppPasswordCard({
   const soon = !appPassword.expired && expiresSoon(appPassword.expiresAt);
   const lastUsed = appPassword.lastUsed;
   return (
-    <li className="card app-password" id={`app-password-${appPassword.id}`} aria-labelledby={`ap-name-${appPassword.id}`}>
+    <li
+      className="card app-password"
+      id={`app-password-${appPassword.id}`}
+      aria-labelledby={`ap-name-${appPassword.id}`}
+      tabIndex={-1}
+    >
       <div className="app-password-head">
         <div>
           <p className="assignment">

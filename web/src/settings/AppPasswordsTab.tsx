@@ -5,7 +5,8 @@
  * by Terminer.
  */
 import { Plus, Trash2 } from 'lucide-react';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useLocation } from 'react-router';
 import { Trans, useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
 import type { AppPassword, CreatedAppPassword } from '../api/types.js';
@@ -35,6 +36,15 @@ export function AppPasswordsTab() {
   const [open, setOpen] = useState<Open>({ dialog: 'none' });
   const addButton = useRef<HTMLButtonElement>(null);
   const close = () => setOpen({ dialog: 'none' });
+  const { hash } = useLocation();
+
+  // A link from Connexions récentes names one password: bring it into view and focus.
+  useEffect(() => {
+    if (!hash || !list.data) return;
+    const target = document.getElementById(decodeURIComponent(hash.slice(1)));
+    target?.scrollIntoView({ block: 'center' });
+    target?.focus();
+  }, [hash, list.data]);
 
   return (
     <div>
