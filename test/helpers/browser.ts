@@ -76,12 +76,21 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 }
 
+/** What each page logged as an error: a script error or a blocked load (Content-Security-Policy) fails the checks. */
+const pageErrors = new WeakMap<Page, string[]>();
+
 /** A fresh page (own cookies and storage) in the given language, with generous timeouts. */
 export async function newPage(browser: Browser, locale: 'fr-FR' | 'en-US' = 'fr-FR', width = 1280): Promise<Page> {
   const context = await browser.newContext({ locale, viewport: { width, height: 800 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const page = await context.newPage();
   page.setDefaultTimeout(UI_TIMEOUT_MS);
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
   return page;
 }
 
@@ -94,8 +103,16 @@ interface AxeViolation {
   nodes: { target: unknown[] }[];
 }
 
-/** Runs axe-core on the page as it is now; fails on any serious or critical violation. */
+/**
+ * Runs axe-core on the page as it is now; fails on any serious or critical
+ * violation, and on any script error or Content-Security-Policy refusal the
+ * page has logged (a refused API call, 401 or 4xx, is an expected outcome).
+ */
 export async function assertAccessible(page: Page, what: string): Promise<void> {
+  const errors = (pageErrors.get(page) ?? []).filter(
+    (text) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(text),
+  );
+  assert.deepEqual(errors, [], `errors logged by the page before checking ${what}`);
   // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not block.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {

@@ -49,7 +49,7 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.context().close();
   });
 
-  it('reloads a deep URL on the same screen, and back/forward move between tabs', async () => {
+  it('reloads a deep URL on the same screen, moves between tabs with back/forward, and signs out', async () => {
     const page = await newPage(browser);
     await openSignedIn(page, server, 'erin', '/settings/connections/recent');
     await page.getByRole('tab', { name: 'Connexions récentes', selected: true }).waitFor();
@@ -61,6 +61,18 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.getByRole('tab', { name: 'Connexions récentes', selected: true }).waitFor();
     await page.goForward();
     await page.getByRole('tab', { name: "Mot de passe d'application", selected: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Compte de erin' }).click();
+    await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
+    await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+    await page.goto(`${server.url}/settings/connections/recent`);
+    await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+    assert.match(page.url(), /\/signin\?next=%2Fsettings%2Fconnections%2Frecent$/);
+    await signInHere(page, 'erin');
+    await page.getByRole('tab', { name: 'Connexions récentes', selected: true }).waitFor();
+    await page.goto(`${server.url}/`);
+    await page.getByRole('heading', { name: 'Fichiers' }).waitFor();
+    await assertAccessible(page, 'the home page');
     await page.context().close();
   });
 
