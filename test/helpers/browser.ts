@@ -50,6 +50,9 @@ export async function ensureWebBuild(): Promise<void> {
       fs.mkdirSync(buildLock);
       break;
     } catch {
+      // A lock left by a run that was killed mid-build is stale after two minutes.
+      const age = Date.now() - (fs.statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 120_000) fs.rmSync(buildLock, { recursive: true, force: true });
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }

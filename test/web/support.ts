@@ -6,8 +6,9 @@
 import type { Page } from 'playwright-core';
 import { addUser, startServer, type TestServer } from '../helpers/server.js';
 import { ensureWebBuild } from '../helpers/browser.js';
+import { PASSWORD } from '../api/support.js';
 
-export const PASSWORD = 'correct horse battery';
+export { PASSWORD };
 
 export async function startWebServer(): Promise<TestServer> {
   await ensureWebBuild();
