@@ -59,7 +59,7 @@ export function RecentConnectionsTab() {
                 </div>
                 <div>
                   <dt>{t('recent.client')}</dt>
-                  <dd className="client">{connection.client}</dd>
+                  <dd className="client">{connection.client || '—'}</dd>
                 </div>
                 <div>
                   <dt>{t('recent.firstSeen')}</dt>

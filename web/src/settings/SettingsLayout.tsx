@@ -8,9 +8,7 @@ export function SettingsLayout() {
     <div className="section-layout">
       <nav className="side-menu" aria-label={t('settings.menu')}>
         <h1>{t('settings.title')}</h1>
-        <NavLink to="/settings/connections/app-passwords" className={({ isActive }) => (isActive ? 'active' : '')}>
-          {t('settings.connections')}
-        </NavLink>
+        <NavLink to="/settings/connections">{t('settings.connections')}</NavLink>
       </nav>
       <div className="section-body">
         <Outlet />
