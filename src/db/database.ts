@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect, type LogEvent } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect, type LogEvent, type SqliteDialectConfig } from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -33,6 +33,29 @@ function postgresDialect(url: string): Dialect {
   return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types }) });
 }
 
+/** Most distinct statements kept prepared; far above the number the code has. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 as Kysely sees it (its `{ prepare, close }` shape), with
+ * each statement prepared once and reused: Kysely asks to prepare a
+ * statement for every query it runs, which would otherwise re-parse the SQL.
+ */
+function withPreparedStatements(file: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = file.prepare(sql);
+        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 function sqliteDialect(dataDir: string): Dialect {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = new SqliteDatabase(path.join(dataDir, 'sesame.db'));
@@ -41,7 +64,7 @@ function sqliteDialect(dataDir: string): Dialect {
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: file });
+  return new SqliteDialect({ database: withPreparedStatements(file) });
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {

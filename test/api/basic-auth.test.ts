@@ -124,7 +124,7 @@ for (const dialect of DIALECTS) {
     after(() => server.close());
 
     describe('the uniform failure', () => {
-      it('answers 401 with WWW-Authenticate: Basic realm="Sésame", charset="UTF-8" and an error body', () => {
+      it('answers 401 with WWW-Authenticate: Basic realm="Sesame", charset="UTF-8" and an error body', () => {
         assertUniform401(reference);
         assert.deepEqual(Object.keys(reference.json), ['error']);
       });

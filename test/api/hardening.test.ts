@@ -22,7 +22,7 @@ import { basic, request, signIn, type HttpReply, type Session } from '../helpers
 import { setTotpSecret } from '../../src/accounts/users.js';
 import { currentTotpCode, generateTotpSecret } from '../../src/accounts/totp.js';
 import { sessionCookieName } from '../../src/auth/http-auth.js';
-import { PER_IP, PER_IP_USER } from '../../src/auth/throttle.js';
+import { PER_IP, PER_IP_USER } from '../../src/throttle/throttle.js';
 import {
   ALL_TABLES,
   BASIC_CHALLENGE,

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, ManualClock, startServer, addUser, type TestServer } from '../helpers/server.js';
 import { basic, request, signIn, type HttpReply } from '../helpers/http.js';
 import { createAppPassword } from '../../src/app-passwords/store.js';
-import { ACCOUNT_FAILURE_LIMIT, ACCOUNT_LOCK_RETRY_AFTER_S, PER_IP, PER_IP_USER } from '../../src/auth/throttle.js';
+import { ACCOUNT_FAILURE_LIMIT, ACCOUNT_LOCK_RETRY_AFTER_S, PER_IP, PER_IP_USER } from '../../src/throttle/throttle.js';
 
 const PRIMARY = 'correct horse battery';
 const WRONG = 'Wrong-secret-0000000000!';
@@ -34,7 +34,8 @@ for (const dialect of DIALECTS) {
         server.server.services,
         user.id,
         { name: 'Mon WebDAV' },
-        { userId: user.id, name: username, ip: '127.0.0.1' },
+        { userId: user.id, name: username, ip: '127.0.0.1', client: 'test' },
+        'cli',
       );
       return { id: user.id, secret: created.secret };
     }

@@ -6,7 +6,7 @@
 // embedded IPv4 tail).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeAddress, throttleNetwork } from '../../src/http/client-address.js';
+import { normalizeAddress, throttleNetwork } from '../../src/throttle/client-address.js';
 
 describe('normalizeAddress', () => {
   it('writes an IPv4-mapped IPv6 address as the IPv4 address', () => {
