@@ -208,6 +208,25 @@ for (const dialect of DIALECTS) {
       assert.equal(fromKnown.json.user.username, 'nora');
     });
 
+    it('keeps the account cap when the owner keeps succeeding with an app password: only the primary password clears it', async () => {
+      const petra = await account('petra');
+      const addresses = Array.from({ length: 25 }, (_, i) => `127.0.7.${10 + i}`);
+      let failures = 0;
+      for (const address of addresses) {
+        const times = Math.min(4, ACCOUNT_FAILURE_LIMIT - failures);
+        await fail('petra', address, times);
+        failures += times;
+        // The owner's sync client succeeds every 4 guesses from its own address.
+        const sync = await me('petra', petra.secret, '127.0.0.1');
+        assert.equal(sync.status, 200, sync.text);
+      }
+      assert.equal(await throttleFailures('account:petra'), ACCOUNT_FAILURE_LIMIT);
+      assertThrottled(await me('petra', WRONG, '127.0.7.99'));
+
+      await signIn(server.url, 'petra', PRIMARY);
+      assert.equal(await throttleFailures('account:petra'), 0, 'a right primary password clears the account count');
+    });
+
     it("shows failed attempts in the named user's recent connections with outcome 'failure'", async () => {
       await account('olga');
       await fail('olga', '127.0.7.2', 2);
