@@ -14,12 +14,7 @@ import type { Context } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Role, SignInMethod } from '../db/schema.js';
 import { lockUser } from '../repositories/users.js';
-import {
-  deleteSessionRecord,
-  extendSession,
-  findSessionWithUser,
-  insertSession,
-} from '../repositories/sessions.js';
+import { deleteSessionRecord, extendSession, findSessionWithUser, insertSession } from '../repositories/sessions.js';
 
 export const SESSION_IDLE_MS = 7 * 86_400_000;
 const SESSION_BUMP_MS = 3_600_000;

@@ -69,7 +69,10 @@ export function mixesScripts(name: string): boolean {
 
 /** RFC 8265 width mapping, NFC, surrounding white space trimmed: the form a username is stored and shown in. */
 function preparedForm(raw: string): string {
-  return raw.replace(HALF_AND_FULL_WIDTH, (char) => char.normalize('NFKC')).normalize('NFC').trim();
+  return raw
+    .replace(HALF_AND_FULL_WIDTH, (char) => char.normalize('NFKC'))
+    .normalize('NFC')
+    .trim();
 }
 
 export function validateUsername(raw: string): { username: string; key: string } {

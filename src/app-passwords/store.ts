@@ -193,7 +193,13 @@ export async function updateAppPassword(
   });
 }
 
-async function revoke(ctx: Context, ownerId: string | null, id: string, reason: 'deleted' | 'admin', actor: Actor): Promise<void> {
+async function revoke(
+  ctx: Context,
+  ownerId: string | null,
+  id: string,
+  reason: 'deleted' | 'admin',
+  actor: Actor,
+): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     const revoked = await revokeActive(trx, id, ownerId, reason, now);

@@ -56,15 +56,60 @@ function withPreparedStatements(file: SqliteDatabase.Database): SqliteDialectCon
   };
 }
 
+/** Runs one read-only statement and returns its rows synchronously. */
+export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[];
+
+const directReaders = new WeakMap<Db, DirectReader>();
+
+/**
+ * On SQLite, a second, read-only connection on the same file that runs a
+ * prepared statement synchronously, outside Kysely's one-connection queue:
+ * it sees what is committed (WAL), never a transaction in progress. The hot
+ * path reads through it; undefined on PostgreSQL, where the pool serves.
+ */
+export function directReaderOf(db: Db): DirectReader | undefined {
+  return directReaders.get(db);
+}
+
+function sqliteDirectReader(file: string): DirectReader & { close(): void } {
+  const connection = new SqliteDatabase(file, { readonly: true });
+  connection.pragma('busy_timeout = 5000');
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  const read = (sql: string, parameters: readonly unknown[]) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = connection.prepare(sql);
+      if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+    }
+    return statement.all(...parameters);
+  };
+  return Object.assign(read, { close: () => connection.close() });
+}
+
+function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'sesame.db');
+}
+
 function sqliteDialect(dataDir: string): Dialect {
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = new SqliteDatabase(path.join(dataDir, 'sesame.db'));
+  const file = new SqliteDatabase(sqliteFile(dataDir));
   // WAL lets the CLI work on the database while the server runs.
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
   return new SqliteDialect({ database: withPreparedStatements(file) });
+}
+
+/** Opens the read-only connection once the schema exists, and closes it with the database. */
+function attachDirectReader(db: Db, file: string): void {
+  const reader = sqliteDirectReader(file);
+  directReaders.set(db, reader);
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    reader.close();
+    await destroy();
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
@@ -77,5 +122,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
     await db.destroy();
     throw error;
   }
+  if (!options.databaseUrl) attachDirectReader(db, sqliteFile(options.dataDir));
   return db;
 }

@@ -45,7 +45,6 @@ interface FailureKind {
   failsOnMe: boolean;
 }
 
-
 for (const dialect of DIALECTS) {
   describe(`Basic auth (${dialect})`, () => {
     let server: TestServer;

@@ -83,10 +83,7 @@ for (const dialect of DIALECTS) {
       const replies = await Promise.all(
         Array.from({ length: 10 }, () => admin.call(`/api/v1/admin/app-passwords/${id}`, { method: 'DELETE' })),
       );
-      assert.deepEqual(
-        replies.map((r) => r.status).sort(),
-        [204, ...Array<number>(9).fill(404)],
-      );
+      assert.deepEqual(replies.map((r) => r.status).sort(), [204, ...Array<number>(9).fill(404)]);
       for (const reply of replies.filter((r) => r.status === 404)) assertError(reply, 404, 'APP_PASSWORD_NOT_FOUND');
       const audit = await admin.call('/api/v1/admin/audit?limit=500');
       const revocations = audit.json.entries.filter(
@@ -121,7 +118,9 @@ for (const dialect of DIALECTS) {
       });
       assert.equal(used.status, 204, used.text);
       const audit = await admin.call('/api/v1/admin/audit?limit=500');
-      const entry = audit.json.entries.find((e: { action: string; target: string }) => e.action === 'app-password.assigned-on-first-use' && e.target === 'Unassigned');
+      const entry = audit.json.entries.find(
+        (e: { action: string; target: string }) => e.action === 'app-password.assigned-on-first-use' && e.target === 'Unassigned',
+      );
       assert.equal(entry.actor, 'agent-user');
       assert.equal(entry.actorUserId, user.id);
       assert.equal(entry.client, 'admin');

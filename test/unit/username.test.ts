@@ -31,7 +31,10 @@ describe('username key', () => {
 
 describe('username scripts', () => {
   it('refuses Cyrillic а in an otherwise Latin name with USERNAME_INVALID', () => {
-    assert.throws(() => validateUsername('\u0430dmin'), (e) => isSesameError(e, 'USERNAME_INVALID'));
+    assert.throws(
+      () => validateUsername('\u0430dmin'),
+      (e) => isSesameError(e, 'USERNAME_INVALID'),
+    );
   });
 
   for (const name of ['админ', 'οδος', 'alice', 'jean-luc.2', '山田たろう', '김철수', 'مريم']) {
