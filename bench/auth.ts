@@ -612,6 +612,18 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+function wrkRow(dialect: Dialect, route: string, result: WrkResult, cpuUs: number): string[] {
+  return [
+    dialect,
+    route,
+    group(result.requests),
+    group(result.requestsPerSecond),
+    ms(result.p50Ms),
+    ms(result.p99Ms),
+    cpuUs.toFixed(0),
+  ];
+}
+
 function reportHotPath(hotPaths: HotPath[]): { lines: string[]; pass: boolean } {
   const lines = [
     `0. The hot path: wrk -t${WRK_CASE.threads} -c${WRK_CASE.connections} -d${WRK_CASE.durationS}s on 127.0.0.1, one server, the same run:`,
@@ -620,24 +632,8 @@ function reportHotPath(hotPaths: HotPath[]): { lines: string[]; pass: boolean } 
     table(
       ['database', 'route', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req'],
       hotPaths.flatMap((h) => [
-        [
-          h.dialect,
-          'bare (404)',
-          group(h.bare.requests),
-          group(h.bare.requestsPerSecond),
-          ms(h.bare.p50Ms),
-          ms(h.bare.p99Ms),
-          h.bareCpuUs.toFixed(0),
-        ],
-        [
-          h.dialect,
-          'verified Basic',
-          group(h.basic.requests),
-          group(h.basic.requestsPerSecond),
-          ms(h.basic.p50Ms),
-          ms(h.basic.p99Ms),
-          h.basicCpuUs.toFixed(0),
-        ],
+        wrkRow(h.dialect, 'bare (404)', h.bare, h.bareCpuUs),
+        wrkRow(h.dialect, 'verified Basic', h.basic, h.basicCpuUs),
       ]),
       new Set([2, 3, 4, 5, 6]),
     ),

@@ -6,8 +6,7 @@
  * is described.
  */
 import type { Db } from '../db/database.js';
-import type { Outcome, SignInMethod } from '../db/schema.js';
-import { listRecentOfUser } from '../repositories/connections.js';
+import { listRecentOfUser, type ConnectionRecord } from '../repositories/connections.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 
 /** Longest client description kept (the User-Agent header, truncated). */
@@ -18,19 +17,8 @@ export function describeClient(userAgent: string | undefined): string {
   return (userAgent ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').slice(0, CLIENT_MAX_LENGTH);
 }
 
-export interface ConnectionView {
-  id: string;
-  method: SignInMethod;
-  outcome: Outcome;
-  application: string | null;
-  ip: string;
-  client: string;
-  firstSeen: string;
-  lastSeen: string;
-  count: number;
-  /** The app password used, while it exists, so the user can delete it from here. */
-  appPassword: { id: string; name: string } | null;
-}
+/** A recent connection as shown: times in the help page's form. */
+export type ConnectionView = Omit<ConnectionRecord, 'firstSeen' | 'lastSeen'> & { firstSeen: string; lastSeen: string };
 
 export async function listConnections(db: Db, userId: string, limit = 200): Promise<ConnectionView[]> {
   const records = await listRecentOfUser(db, userId, limit);
