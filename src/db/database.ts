@@ -7,7 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect, type LogEvent, type SqliteDialectConfig } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Dialect,
+  type LogEvent,
+  type SqliteDialectConfig,
+} from 'kysely';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -76,7 +85,7 @@ export function directReaderOf(db: Db): DirectReader | undefined {
   return directReaders.get(db);
 }
 
-function sqliteDirectReader(file: string): DirectReader & { close(): void } {
+function sqliteDirectReader(file: string, onQuery: DatabaseOptions['onQuery']): DirectReader & { close(): void } {
   const connection = new SqliteDatabase(file, { readonly: true });
   connection.pragma('busy_timeout = 5000');
   // Pages are read through a memory map and kept in a larger cache: index probes over many
@@ -90,7 +99,14 @@ function sqliteDirectReader(file: string): DirectReader & { close(): void } {
       statement = connection.prepare(sql);
       if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
     }
-    return statement.all(...parameters);
+    const started = performance.now();
+    const rows = statement.all(...parameters);
+    onQuery?.({
+      level: 'query',
+      query: CompiledQuery.raw(sql, [...parameters]),
+      queryDurationMillis: performance.now() - started,
+    });
+    return rows;
   };
   return Object.assign(read, { close: () => connection.close() });
 }
@@ -112,8 +128,8 @@ function sqliteDialect(dataDir: string): Dialect {
 }
 
 /** Opens the read-only connection once the schema exists, and closes it with the database. */
-function attachDirectReader(db: Db, file: string): void {
-  const reader = sqliteDirectReader(file);
+function attachDirectReader(db: Db, file: string, onQuery: DatabaseOptions['onQuery']): void {
+  const reader = sqliteDirectReader(file, onQuery);
   directReaders.set(db, reader);
   const destroy = db.destroy.bind(db);
   db.destroy = async () => {
@@ -132,6 +148,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
     await db.destroy();
     throw error;
   }
-  if (!options.databaseUrl) attachDirectReader(db, sqliteFile(options.dataDir));
+  if (!options.databaseUrl) attachDirectReader(db, sqliteFile(options.dataDir), options.onQuery);
   return db;
 }
