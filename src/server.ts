@@ -14,7 +14,7 @@ import { openDatabase } from './db/database.js';
 import { checkKeyFingerprint, loadServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
-import { pruneThrottle } from './auth/throttle.js';
+import { pruneThrottle } from './throttle/throttle.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -86,7 +86,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.decorate('sesame', services);
   registerErrorHandling(app);
   await app.register(cookie);
-  await app.register(httpAuth);
+  await app.register(httpAuth, { services });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });

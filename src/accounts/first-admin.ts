@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { isSesameError } from '../errors.js';
 import type { Context } from '../context.js';
+import { SYSTEM_ACTOR } from '../audit/audit-log.js';
 import { countUsers, createUser } from './users.js';
 
 export const FIRST_ADMIN_NAME = 'admin';
@@ -20,7 +21,7 @@ export async function ensureFirstAdmin(ctx: Context): Promise<{ username: string
   if ((await countUsers(ctx)) > 0) return null;
   const password = generateInitialPassword();
   try {
-    await createUser(ctx, { username: FIRST_ADMIN_NAME, password, role: 'admin' }, { userId: null, name: 'system', ip: '' });
+    await createUser(ctx, { username: FIRST_ADMIN_NAME, password, role: 'admin' }, SYSTEM_ACTOR);
   } catch (error) {
     if (isSesameError(error, 'USER_EXISTS')) return null;
     throw error;

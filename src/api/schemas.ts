@@ -129,7 +129,7 @@ export const PolicyBody = Type.Partial(
 export const AuditQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    before: Type.Optional(Type.String({ format: 'date-time', description: 'Entries strictly older than this instant' })),
+    cursor: Type.Optional(Type.String({ maxLength: 128, description: 'The nextCursor of the previous page (opaque)' })),
   },
   { additionalProperties: false },
 );
@@ -145,7 +145,9 @@ export const AuditReply = Type.Object({
       target: Type.String(),
       targetUserId: Type.Union([Type.String(), Type.Null()]),
       ip: Type.String(),
+      client: Type.String({ description: "The client's own description (User-Agent); not the actor" }),
       details: Type.Record(Type.String(), Type.Unknown()),
     }),
   ),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null after the last' }),
 });

@@ -8,8 +8,8 @@ import { signIn } from '../accounts/sign-in.js';
 import { deleteSession } from '../accounts/sessions.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { sessionCookieName } from '../auth/http-auth.js';
-import { actorOf, clientOf, addressOf } from '../http/request-source.js';
+import { sessionCookieName, sessionPrincipal } from '../auth/http-auth.js';
+import { actorOf, clientOf, addressOf } from '../auth/request-source.js';
 import { ErrorReply, SessionReply, SignInBody } from './schemas.js';
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -33,8 +33,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.delete('/session', { schema: { response: { 204: Type.Null(), '4xx': ErrorReply } } }, async (request, reply) => {
-    const principal = request.principal!;
-    await deleteSession(services.db, principal.sessionId!);
+    const principal = sessionPrincipal(request);
+    await deleteSession(services.db, principal.sessionId);
     await recordAudit(services.db, services.clock.now(), actorOf(request), {
       action: 'session.deleted',
       targetUserId: principal.userId,

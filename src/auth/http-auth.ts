@@ -8,13 +8,34 @@
 import crypto from 'node:crypto';
 import '@fastify/cookie';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SesameError } from '../errors.js';
 import { validateSessionToken } from '../accounts/sessions.js';
-import { clientOf, addressOf } from '../http/request-source.js';
-import type { Services } from '../http/services.js';
-import { authenticateBasic, unauthenticated } from './authenticator.js';
+import type { Config } from '../config/config.js';
+import { clientOf, addressOf } from './request-source.js';
+import { authenticateBasic, unauthenticated, type AuthContext } from './authenticator.js';
 import type { Principal } from './principal.js';
+
+/** What authentication needs of the server: the domain context, the usage recorder, the public URL. */
+export interface AuthServices extends AuthContext {
+  config: Pick<Config, 'publicUrl'>;
+}
+
+/** Who may call a route: nobody in particular, a signed-in user, an admin, or a user by session or Basic auth. */
+export type AuthRequirement = 'none' | 'session' | 'admin' | 'session-or-basic';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The raw session token, when the request came with a valid session cookie. */
+    sessionToken: string | null;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthRequirement;
+    /** Answer 401s with a Basic challenge. */
+    basicChallenge?: boolean;
+  }
+}
 
 const CREDENTIAL_QUERY_KEYS = new Set([
   'password',
@@ -35,7 +56,7 @@ const CREDENTIAL_QUERY_KEYS = new Set([
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
 
-export function sessionCookieName(services: Services): string {
+export function sessionCookieName(services: AuthServices): string {
   return services.config.publicUrl.protocol === 'https:' ? '__Host-sesame_session' : 'sesame_session';
 }
 
@@ -45,7 +66,7 @@ function sameToken(a: string, b: string): boolean {
   return left.length === right.length && crypto.timingSafeEqual(left, right);
 }
 
-async function authenticateSession(services: Services, request: FastifyRequest): Promise<boolean> {
+async function authenticateSession(services: AuthServices, request: FastifyRequest): Promise<boolean> {
   const token = request.cookies[sessionCookieName(services)];
   if (!token) return false;
   const session = await validateSessionToken(services, token);
@@ -58,10 +79,10 @@ async function authenticateSession(services: Services, request: FastifyRequest):
   }
   request.sessionToken = token;
   request.principal = {
+    via: 'session',
     userId: session.userId,
     username: session.username,
     role: session.role,
-    via: 'session',
     sessionId: session.id,
   };
   return true;
@@ -73,7 +94,7 @@ async function authenticateSession(services: Services, request: FastifyRequest):
  * route goes through here.
  */
 export async function authenticateBasicRequest(
-  services: Services,
+  services: AuthServices,
   request: FastifyRequest,
   application: string | null,
 ): Promise<Principal> {
@@ -86,11 +107,10 @@ export async function authenticateBasicRequest(
   return request.principal;
 }
 
-async function authenticate(app: FastifyInstance, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+async function authenticate(services: AuthServices, request: FastifyRequest): Promise<void> {
   const requirement = request.routeOptions.config.auth ?? 'session';
   // Unknown routes answer 404 to everyone.
   if (requirement === 'none' || request.is404) return;
-  const services = app.sesame;
   if (requirement === 'session-or-basic' && request.headers.authorization !== undefined) {
     await authenticateBasicRequest(services, request, null);
     return;
@@ -102,7 +122,7 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest, _repl
 }
 
 export const httpAuth = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { services: AuthServices }) => {
     app.decorateRequest('principal', null);
     app.decorateRequest('sessionToken', null);
     app.addHook('onRequest', async (request) => {
@@ -114,7 +134,14 @@ export const httpAuth = fp(
         );
       }
     });
-    app.addHook('onRequest', (request, reply) => authenticate(app, request, reply));
+    app.addHook('onRequest', (request) => authenticate(options.services, request));
   },
   { name: 'sesame-http-auth', dependencies: ['@fastify/cookie'] },
 );
+
+/** The principal of a route that requires a session ('session' or 'admin'): always a session one there. */
+export function sessionPrincipal(request: FastifyRequest): Extract<Principal, { via: 'session' }> {
+  const principal = request.principal;
+  if (principal?.via !== 'session') throw unauthenticated();
+  return principal;
+}

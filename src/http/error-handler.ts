@@ -7,7 +7,8 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isSesameError } from '../errors.js';
 
-export const BASIC_CHALLENGE = 'Basic realm="Sésame", charset="UTF-8"';
+/** An ASCII realm (clients read header bytes as Latin-1); the RFC 7617 charset asks for UTF-8 user names. */
+export const BASIC_CHALLENGE = 'Basic realm="Sesame", charset="UTF-8"';
 
 /**
  * Basic-only routes always challenge; a route that also takes a session

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SesameError } from '../errors.js';
 import type { Db } from '../db/database.js';
+import { setMetaOnce } from '../repositories/meta.js';
 
 export interface ServerKey {
   /** HMAC-SHA-256 of an app-password secret, hex: what is stored and looked up. */
@@ -81,17 +82,12 @@ export function loadServerKey(options: { secretKeyHex: string | undefined; dataD
 
 /** Records the key's fingerprint on first start; refuses a different key afterwards. */
 export async function checkKeyFingerprint(db: Db, key: ServerKey): Promise<void> {
-  await db
-    .insertInto('meta')
-    .values({ key: FINGERPRINT_META, value: key.fingerprint })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('meta').select('value').where('key', '=', FINGERPRINT_META).executeTakeFirstOrThrow();
-  if (row.value !== key.fingerprint) {
+  const recorded = await setMetaOnce(db, FINGERPRINT_META, key.fingerprint);
+  if (recorded !== key.fingerprint) {
     throw new SesameError(
       'SECRET_KEY_MISMATCH',
       `This node's secret key (fingerprint ${key.fingerprint}) is not the key this database was set up with ` +
-        `(fingerprint ${row.value}). Every node must use the same SESAME_SECRET_KEY; refusing to start.`,
+        `(fingerprint ${recorded}). Every node must use the same SESAME_SECRET_KEY; refusing to start.`,
     );
   }
 }

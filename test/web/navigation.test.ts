@@ -163,7 +163,20 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.getByText('Une valeur de la politique est hors limites.').waitFor();
 
+    // More than a page of entries (50): the log pages with the API's cursor.
+    const gina = await signIn(server.url, 'gina', PASSWORD);
+    for (let i = 0; i < 45; i++) {
+      const made = await gina.call('/api/v1/app-passwords', { method: 'POST', body: { name: `Lot ${i}` } });
+      assert.equal(made.status, 201);
+    }
     await page.getByRole('link', { name: "Journal d'audit" }).click();
+    await page.getByRole('cell', { name: 'Lot 44' }).waitFor();
+    await page.getByRole('link', { name: 'Entrées plus anciennes' }).click();
+    await page.getByRole('link', { name: 'Plus récentes' }).waitFor();
+    assert.match(page.url(), /\/admin\/audit\?cursor=/);
+    assert.equal(await page.getByRole('cell', { name: 'Lot 44' }).count(), 0);
+    await page.reload();
+    await page.getByRole('link', { name: 'Plus récentes' }).click();
     await page.getByRole('cell', { name: 'policy.updated' }).first().waitFor();
     await page.getByLabel('Action').selectOption('app-password.revoked');
     assert.equal(await page.getByRole('cell', { name: 'policy.updated' }).count(), 0);

@@ -1,5 +1,5 @@
 /**
- * The audit log, newest first, by pages (the API's `before` cursor kept in
+ * The audit log, newest first, by pages (the API's opaque cursor kept in
  * the URL so that back/forward and reload keep the page), with filters on
  * the entries shown.
  */
@@ -16,14 +16,12 @@ const PAGE = 50;
 export function AuditPage() {
   const { t } = useTranslation();
   const [params] = useSearchParams();
-  const before = params.get('before') ?? undefined;
-  const page = useLoad(
-    () => api.audit({ limit: PAGE, ...(before ? { before } : {}) }).then((reply) => reply.entries),
-    before ?? '',
-  );
+  const cursor = params.get('cursor') ?? undefined;
+  const page = useLoad(() => api.audit({ limit: PAGE, ...(cursor ? { cursor } : {}) }), cursor ?? '');
   const [action, setAction] = useState('');
   const [who, setWho] = useState('');
-  const entries = page.data ?? [];
+  const entries = page.data?.entries ?? [];
+  const nextCursor = page.data?.nextCursor ?? null;
   const actions = [...new Set(entries.map((entry) => entry.action))].sort();
   const needle = who.trim().toLowerCase();
   const shown = entries.filter(
@@ -31,7 +29,6 @@ export function AuditPage() {
       (action === '' || entry.action === action) &&
       (needle === '' || entry.actor.toLowerCase().includes(needle) || entry.target.toLowerCase().includes(needle)),
   );
-  const last = entries[entries.length - 1];
 
   return (
     <section>
@@ -69,6 +66,7 @@ export function AuditPage() {
               <th scope="col">{t('admin.action')}</th>
               <th scope="col">{t('admin.target')}</th>
               <th scope="col">{t('admin.ip')}</th>
+              <th scope="col">{t('admin.client')}</th>
             </tr>
           </thead>
           <tbody>
@@ -79,16 +77,15 @@ export function AuditPage() {
                 <td>{entry.action}</td>
                 <td>{entry.target}</td>
                 <td>{entry.ip}</td>
+                <td>{entry.client}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <nav className="pager" aria-label={t('admin.pages')}>
-        {before ? <Link to="/admin/audit">{t('admin.newest')}</Link> : null}
-        {last && entries.length === PAGE ? (
-          <Link to={`/admin/audit?before=${encodeURIComponent(last.at)}`}>{t('admin.older')}</Link>
-        ) : null}
+        {cursor ? <Link to="/admin/audit">{t('admin.newest')}</Link> : null}
+        {nextCursor ? <Link to={`/admin/audit?cursor=${encodeURIComponent(nextCursor)}`}>{t('admin.older')}</Link> : null}
       </nav>
     </section>
   );

@@ -7,7 +7,7 @@
 import type {
   AppPassword,
   Application,
-  AuditEntry,
+  AuditPage,
   AuditQuery,
   Connection,
   CreateAppPasswordBody,
@@ -104,8 +104,8 @@ export const api = {
   audit: (query: AuditQuery) => {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
-    if (query.before !== undefined) params.set('before', query.before);
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
     const search = params.toString();
-    return call<{ entries: AuditEntry[] }>('GET', `/admin/audit${search ? `?${search}` : ''}`);
+    return call<AuditPage>('GET', `/admin/audit${search ? `?${search}` : ''}`);
   },
 };

@@ -20,5 +20,5 @@ export type CreateUserBody = Static<typeof Schemas.CreateUserBody>;
 export type Policy = Static<typeof Schemas.PolicyReply>;
 export type PolicyBody = Static<typeof Schemas.PolicyBody>;
 export type AuditQuery = Static<typeof Schemas.AuditQuery>;
-export type AuditEntry = Static<typeof Schemas.AuditReply>['entries'][number];
+export type AuditPage = Static<typeof Schemas.AuditReply>;
 export type ErrorReply = Static<typeof Schemas.ErrorReply>;

@@ -21,7 +21,13 @@ const SessionContext = createContext<SessionValue | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   useEffect(() => {
-    whenUnauthenticated(() => setState((previous) => ({ status: 'signed-out', ended: previous.status === 'signed-in' })));
+    // Several requests may fail at once: once one finds the session ended, it stays marked as ended.
+    whenUnauthenticated(() =>
+      setState((previous) => ({
+        status: 'signed-out',
+        ended: previous.status === 'signed-in' || (previous.status === 'signed-out' && previous.ended),
+      })),
+    );
     api.me().then(
       (me) => setState({ status: 'signed-in', user: me.user }),
       () => setState({ status: 'signed-out', ended: false }),
