@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
 
 /** dist/web, two levels above both src/web-ui/ (tsx) and dist/web-ui/ (built). */
@@ -46,6 +45,8 @@ async function webFiles(app: FastifyInstance, options: { root: string }): Promis
     reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
   });
+  // Loaded here rather than at import: CLI commands import the server and never serve files.
+  const { default: fastifyStatic } = await import('@fastify/static');
   await app.register(fastifyStatic, { root: options.root, wildcard: false, index: 'index.html' });
 }
 
