@@ -16,6 +16,7 @@ import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './auth/throttle.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { meRoutes } from './api/me-routes.js';
@@ -75,13 +76,13 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
-    ajv: { customOptions: { removeAdditional: false } },
     bodyLimit: 64 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const usage = new UsageRecorder(db, clock, (error) => app.log.error({ err: error }, 'recording credential use failed'));
   const services: Services = { db, key, clock, usage, config };
   app.decorate('sesame', services);
+  app.setValidatorCompiler(schemaValidatorCompiler());
   registerErrorHandling(app);
   await app.register(cookie);
   await app.register(httpAuth);

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { isSesameError } from '../errors.js';
+import { describeSchemaFailure } from './validation.js';
 
 export const BASIC_CHALLENGE = 'Basic realm="Sésame", charset="UTF-8"';
 
@@ -30,7 +31,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
     }
     if (error.validation) {
-      return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: `Invalid request: ${error.message}.` } });
+      return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: describeSchemaFailure(error) } });
     }
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
