@@ -15,7 +15,9 @@ import { checkKeyFingerprint, loadServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './auth/throttle.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { useStrictJsonBodies } from './http/json-body.js';
+import { serializeRequest } from './http/log-serializers.js';
 import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -45,15 +47,9 @@ function loggerOptions(config: Config, stream: Writable | undefined): FastifySer
   return {
     level: config.logLevel,
     ...(stream ? { stream } : {}),
-    // Credentials travel in these headers; query strings are dropped from logged URLs.
+    // Credentials travel in these headers; a logged request keeps only its path.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-    serializers: {
-      req: (request: { method: string; url: string; ip?: string }) => ({
-        method: request.method,
-        path: request.url.split('?')[0],
-        remoteAddress: request.ip,
-      }),
-    },
+    serializers: { req: serializeRequest },
   };
 }
 
@@ -77,6 +73,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const usage = new UsageRecorder(db, clock, (error) => app.log.error({ err: error }, 'recording credential use failed'));
@@ -91,6 +89,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   });
   await app.register(
     async (api) => {
+      useStrictJsonBodies(api);
       await api.register(sessionRoutes);
       await api.register(meRoutes);
       await api.register(appPasswordRoutes);
