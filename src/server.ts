@@ -17,6 +17,7 @@ import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './auth/throttle.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { useStrictJsonBodies } from './http/json-body.js';
+import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
 import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
@@ -82,6 +83,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
   registerErrorHandling(app);
+  app.addHook('onRequest', refuseCredentialsInQuery);
   await app.register(cookie);
   await app.register(httpAuth);
   app.addHook('onSend', async (_request, reply) => {
