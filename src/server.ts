@@ -1,6 +1,6 @@
 /**
  * Assembles the server: opens the database (migrating it), loads and checks
- * the server key, then registers infrastructure plugins and the routes.
+ * the server key against it, then registers infrastructure plugins and the routes.
  * Nothing else lives here.
  */
 import type { Writable } from 'node:stream';
@@ -11,7 +11,7 @@ import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './context.js';
 import { openDatabase } from './db/database.js';
-import { checkKeyFingerprint, loadServerKey } from './security/server-key.js';
+import { openServerKey, type ServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './auth/throttle.js';
@@ -57,14 +57,14 @@ function loggerOptions(config: Config, stream: Writable | undefined): FastifySer
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const key = loadServerKey(config);
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
+  let key: ServerKey;
   try {
-    await checkKeyFingerprint(db, key);
+    key = await openServerKey(db, config);
   } catch (error) {
     await db.destroy();
     throw error;
