@@ -80,10 +80,12 @@ export async function createUser(
   return toUser(row);
 }
 
-export async function countUsers(ctx: Context): Promise<number> {
+/** Administrator accounts, disabled ones included. */
+export async function countAdmins(ctx: Context): Promise<number> {
   const { count } = await ctx.db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('role', '=', 'admin')
     .executeTakeFirstOrThrow();
   return Number(count);
 }
