@@ -32,11 +32,7 @@ function configFor(dataDir: string, databaseUrl?: string) {
 async function runOnce(dataDir: string, databaseUrl?: string, username = 'someone'): Promise<void> {
   const server = await buildServer({ config: configFor(dataDir, databaseUrl) });
   try {
-    await createUser(
-      server.services,
-      { username, password: 'a long password here', role: 'user' },
-      SYSTEM_ACTOR,
-    );
+    await createUser(server.services, { username, password: 'a long password here', role: 'user' }, SYSTEM_ACTOR);
     const wal = path.join(dataDir, 'sesame.db-wal');
     if (!databaseUrl) assert.ok(fs.existsSync(wal), 'the WAL file exists while the server runs');
     if (!databaseUrl) assert.equal(modeOf(wal), '600', 'sesame.db-wal');
