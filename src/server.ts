@@ -16,6 +16,7 @@ import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './throttle/throttle.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { useStrictJsonBodies } from './http/json-body.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** Where log lines go (JSON, one per line); standard output by default. */
   logStream?: Writable;
   onQuery?: (event: LogEvent) => void;
+  /** Client time limits; the defaults suit production (tests shorten them). */
+  timeouts?: Timeouts;
 }
 
 export interface Server {
@@ -57,6 +60,7 @@ function loggerOptions(config: Config, stream: Writable | undefined): FastifySer
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -74,6 +78,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
+    ...serverTimeoutOptions(timeouts),
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -83,6 +88,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
   registerErrorHandling(app);
+  enforceBodyMinimumRate(app, timeouts);
   app.addHook('onRequest', refuseCredentialsInQuery);
   await app.register(cookie);
   await app.register(httpAuth, { services });
