@@ -1,6 +1,6 @@
 /**
  * Assembles the server: opens the database (migrating it), loads and checks
- * the server key, then registers infrastructure plugins and the routes.
+ * the server key against it, then registers infrastructure plugins and the routes.
  * Nothing else lives here.
  */
 import type { Writable } from 'node:stream';
@@ -11,11 +11,16 @@ import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './context.js';
 import { openDatabase } from './db/database.js';
-import { checkKeyFingerprint, loadServerKey } from './security/server-key.js';
+import { openServerKey, type ServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './throttle/throttle.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
+import { useStrictJsonBodies } from './http/json-body.js';
+import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
+import { serializeRequest } from './http/log-serializers.js';
+import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { meRoutes } from './api/me-routes.js';
@@ -34,6 +39,8 @@ export interface ServerOptions {
   /** Where log lines go (JSON, one per line); standard output by default. */
   logStream?: Writable;
   onQuery?: (event: LogEvent) => void;
+  /** Client time limits; the defaults suit production (tests shorten them). */
+  timeouts?: Timeouts;
 }
 
 export interface Server {
@@ -46,29 +53,24 @@ function loggerOptions(config: Config, stream: Writable | undefined): FastifySer
   return {
     level: config.logLevel,
     ...(stream ? { stream } : {}),
-    // Credentials travel in these headers; query strings are dropped from logged URLs.
+    // Credentials travel in these headers; a logged request keeps only its path.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-    serializers: {
-      req: (request: { method: string; url: string; ip?: string }) => ({
-        method: request.method,
-        path: request.url.split('?')[0],
-        remoteAddress: request.ip,
-      }),
-    },
+    serializers: { req: serializeRequest },
   };
 }
 
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const key = loadServerKey(config);
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
+  let key: ServerKey;
   try {
-    await checkKeyFingerprint(db, key);
+    key = await openServerKey(db, config);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -77,14 +79,19 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
-    ajv: { customOptions: { removeAdditional: false } },
     bodyLimit: 64 * 1024,
+    ...serverTimeoutOptions(timeouts),
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const usage = new UsageRecorder(db, clock, (error) => app.log.error({ err: error }, 'recording credential use failed'));
   const services: Services = { db, key, clock, usage, config };
   app.decorate('sesame', services);
+  app.setValidatorCompiler(schemaValidatorCompiler());
   registerErrorHandling(app);
+  enforceBodyMinimumRate(app, timeouts);
+  app.addHook('onRequest', refuseCredentialsInQuery);
   await app.register(cookie);
   await app.register(httpAuth, { services });
   app.addHook('onSend', async (_request, reply) => {
@@ -92,6 +99,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   });
   await app.register(
     async (api) => {
+      useStrictJsonBodies(api);
       await api.register(openApi);
       await api.register(sessionRoutes);
       await api.register(meRoutes);

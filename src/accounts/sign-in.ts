@@ -37,6 +37,24 @@ function invalidCredentials(): SesameError {
   return new SesameError('INVALID_CREDENTIALS', 'Wrong username, password or verification code.');
 }
 
+/**
+ * A sign-in whose body the schema refused (a name with NUL, a password that
+ * is not a string…) is answered with `refusal` but still counts as a failure
+ * of its address, so that malformed requests are not an unthrottled path.
+ */
+export async function refuseMalformedSignIn(
+  ctx: Context,
+  source: { ip: string; client: string },
+  refusal: SesameError,
+): Promise<never> {
+  return guardedAttempt<never>(
+    ctx,
+    { ...source, usernameKey: null, method: 'password', application: null },
+    async () => null,
+    () => refusal,
+  );
+}
+
 export async function signIn(ctx: Context, request: SignInRequest): Promise<SignInResult> {
   const key = usernameKey(request.username);
   const checked = await guardedAttempt(

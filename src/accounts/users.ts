@@ -18,7 +18,7 @@ import type { AuthSource, Role } from '../db/schema.js';
 import { revokeAllOfUser } from '../repositories/app-passwords.js';
 import { deleteSessionsOfUser } from '../repositories/sessions.js';
 import {
-  countUserRecords,
+  countAdminRecords,
   findUserById,
   findUserByKey,
   insertUserIfNameFree,
@@ -89,8 +89,9 @@ export async function createUser(
   return toUser(record);
 }
 
-export function countUsers(ctx: Context): Promise<number> {
-  return countUserRecords(ctx.db);
+/** Administrator accounts, disabled ones included. */
+export function countAdmins(ctx: Context): Promise<number> {
+  return countAdminRecords(ctx.db);
 }
 
 export async function listUsers(ctx: Context): Promise<User[]> {

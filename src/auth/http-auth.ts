@@ -2,8 +2,7 @@
  * Puts authentication in front of every route, from the route's declared
  * requirement (`config.auth`, default 'session'): session cookie with a CSRF
  * token on state-changing methods, or Basic auth through the one
- * authenticator, or both for GET /me. Also refuses credentials in query
- * strings before any route runs. Basic auth never creates a session.
+ * authenticator, or both for GET /me. Basic auth never creates a session.
  */
 import crypto from 'node:crypto';
 import '@fastify/cookie';
@@ -36,23 +35,6 @@ declare module 'fastify' {
     basicChallenge?: boolean;
   }
 }
-
-const CREDENTIAL_QUERY_KEYS = new Set([
-  'password',
-  'passwd',
-  'pass',
-  'pwd',
-  'secret',
-  'app_password',
-  'apppassword',
-  'token',
-  'access_token',
-  'auth',
-  'authorization',
-  'api_key',
-  'apikey',
-  'session',
-]);
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
 
@@ -125,15 +107,6 @@ export const httpAuth = fp(
   async (app: FastifyInstance, options: { services: AuthServices }) => {
     app.decorateRequest('principal', null);
     app.decorateRequest('sessionToken', null);
-    app.addHook('onRequest', async (request) => {
-      const query = request.query;
-      if (query && typeof query === 'object' && Object.keys(query).some((k) => CREDENTIAL_QUERY_KEYS.has(k.toLowerCase()))) {
-        throw new SesameError(
-          'CREDENTIALS_IN_QUERY',
-          'Credentials must never be sent in a URL; send them in the Authorization header or the request body.',
-        );
-      }
-    });
     app.addHook('onRequest', (request) => authenticate(options.services, request));
   },
   { name: 'sesame-http-auth', dependencies: ['@fastify/cookie'] },

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/config.js';
 import { systemClock, type Context } from '../context.js';
 import { openDatabase } from '../db/database.js';
-import { checkKeyFingerprint, loadServerKey } from '../security/server-key.js';
+import { openServerKey } from '../security/server-key.js';
 import { CLI_ACTOR } from '../audit/audit-log.js';
 import { createUser, disableUser, listUsers, requireUserNamed, setPrimaryPassword } from '../accounts/users.js';
 import { generateInitialPassword } from '../accounts/first-admin.js';
@@ -72,10 +72,9 @@ async function readPassword(stdin: Readable): Promise<string> {
 
 async function withContext<T>(io: CliIo, run: (ctx: Context) => Promise<T>): Promise<T> {
   const config = io.loadConfig();
-  const key = loadServerKey(config);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await checkKeyFingerprint(db, key);
+    const key = await openServerKey(db, config);
     return await run({ db, key, clock: systemClock });
   } finally {
     await db.destroy();

@@ -1,7 +1,8 @@
 /**
- * `sesame serve`: builds the server, creates the first administrator on an
- * empty database (printing its password once, on the console, never in the
- * log), listens, and shuts down cleanly on SIGINT/SIGTERM.
+ * `sesame serve`: builds the server, listens, and only then — so that a
+ * start that fails creates nobody — makes sure an administrator exists,
+ * printing a created one's password once, on the console, never in the log.
+ * Shuts down cleanly on SIGINT/SIGTERM.
  */
 import type { Writable } from 'node:stream';
 import type { Config } from '../config/config.js';
@@ -10,14 +11,24 @@ import { ensureFirstAdmin } from '../accounts/first-admin.js';
 
 export async function serve(config: Config, console: Writable): Promise<void> {
   const server = await buildServer({ config });
-  const admin = await ensureFirstAdmin(server.services);
-  await server.app.listen({ host: config.host, port: config.port });
+  try {
+    await server.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
   console.write(`Sésame is listening on ${config.publicUrl.origin} (${where}).\n`);
-  if (admin) {
+  const admin = await ensureFirstAdmin(server.services);
+  if (admin.kind === 'created') {
     console.write(
       `\nFirst start: created the administrator "${admin.username}" with the password\n\n    ${admin.password}\n\n` +
         'It is shown this once; sign in and change it.\n\n',
+    );
+  } else if (admin.kind === 'name-taken') {
+    console.write(
+      `\nThere is no administrator, and the name "${admin.username}" belongs to a regular account.\n` +
+        'Create one with: sesame user add NAME --admin\n\n',
     );
   }
   await new Promise<void>((resolve) => {

@@ -3,7 +3,6 @@
  * PostgreSQL when a URL is given, then brings the schema up to date. This is
  * the only place that knows which driver is in use.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -17,6 +16,7 @@ import {
   type LogEvent,
   type SqliteDialectConfig,
 } from 'kysely';
+import { preparePrivateDirectory, preparePrivateFile, restrictIfPresent } from '../security/private-files.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -116,8 +116,12 @@ function sqliteFile(dataDir: string): string {
 }
 
 function sqliteDialect(dataDir: string): Dialect {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = new SqliteDatabase(sqliteFile(dataDir));
+  preparePrivateDirectory(dataDir);
+  const location = sqliteFile(dataDir);
+  // SQLite creates its -wal and -shm files with the database file's mode.
+  preparePrivateFile(location);
+  for (const companion of ['-wal', '-shm', '-journal']) restrictIfPresent(location + companion);
+  const file = new SqliteDatabase(location);
   // WAL lets the CLI work on the database while the server runs.
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');

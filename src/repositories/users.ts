@@ -75,10 +75,12 @@ export async function listUserRecords(db: Db): Promise<UserRecord[]> {
   return rows.map(toRecord);
 }
 
-export async function countUserRecords(db: Db): Promise<number> {
+/** Administrator accounts, disabled ones included. */
+export async function countAdminRecords(db: Db): Promise<number> {
   const { count } = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('role', '=', 'admin')
     .executeTakeFirstOrThrow();
   return Number(count);
 }

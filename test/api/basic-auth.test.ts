@@ -326,6 +326,12 @@ for (const dialect of DIALECTS) {
           ['/api/v1/me?token=abc', { headers: basic('s-query', secret) }],
           ['/api/v1/me?password=x', {}],
           ['/api/v1/session?password=x', { method: 'POST', body: { username: 's-query', password: PASSWORD } }],
+          ...['password[]', 'app-password', 'client_secret', 'pw', 'password%20', 'a=1;password', 'user%5Bpassword%5D'].map(
+            (key): [string, Record<string, unknown>] => [
+              `/api/v1/forward-auth/webdav?${key}=x`,
+              { headers: basic('s-query', secret) },
+            ],
+          ),
         ];
         for (const [path, options] of cases) {
           const reply = await assertUnchanged(
