@@ -23,8 +23,13 @@ import { appPasswordRoutes } from './api/app-password-routes.js';
 import { connectionRoutes } from './api/connection-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { forwardAuthRoutes } from './api/forward-auth-routes.js';
+import { prepareFilesDirectory } from './files/local-disk-store.js';
+import { checkSurfaceRoute } from './surfaces/basic-surface.js';
+import { DAV_VERBS, davSurface } from './webdav/dav-surface.js';
 
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
+/** JSON API bodies are small; file surfaces stream theirs. */
+const API_BODY_LIMIT = 64 * 1024;
 
 export interface ServerOptions {
   config: Config;
@@ -32,6 +37,8 @@ export interface ServerOptions {
   /** Where log lines go (JSON, one per line); standard output by default. */
   logStream?: Writable;
   onQuery?: (event: LogEvent) => void;
+  /** Benchmark-only (bench/dav.ts): /dav/ serves this user without credentials. No configuration reaches it. */
+  unauthenticatedDavUserForBenchmark?: { userId: string; username: string };
 }
 
 export interface Server {
@@ -76,20 +83,29 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     ajv: { customOptions: { removeAdditional: false } },
-    bodyLimit: 64 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  for (const [verb, hasBody] of DAV_VERBS) app.addHttpMethod(verb, { hasBody });
+  // A route under a surface prefix registered outside its surface would lack its authentication: refuse to start.
+  const routes: Parameters<typeof checkSurfaceRoute>[0][] = [];
+  app.addHook('onRoute', (route) => void routes.push(route));
+  app.addHook('onReady', async () => routes.forEach(checkSurfaceRoute));
 
   const usage = new UsageRecorder(db, clock, (error) => app.log.error({ err: error }, 'recording credential use failed'));
   const services: Services = { db, key, clock, usage, config };
+  const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
+  // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
   await app.register(cookie);
   await app.register(httpAuth);
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
   await app.register(
     async (api) => {
+      api.addHook('onRoute', (route) => {
+        route.bodyLimit ??= API_BODY_LIMIT;
+      });
+      api.addHook('onSend', async (_request, reply) => {
+        reply.header('cache-control', 'no-store');
+      });
       await api.register(sessionRoutes);
       await api.register(meRoutes);
       await api.register(appPasswordRoutes);
@@ -99,6 +115,11 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(davSurface, {
+    prefix: '/dav',
+    filesDir,
+    ...(options.unauthenticatedDavUserForBenchmark ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark } : {}),
+  });
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
   }, THROTTLE_PRUNE_INTERVAL_MS).unref();

@@ -114,6 +114,7 @@ export const PolicyReply = Type.Object({
   maxActiveAppPasswords: Type.Integer(),
   revokeAppPasswordsOnPasswordChange: Type.Boolean(),
   allowPrimaryPasswordOverBasic: Type.Boolean(),
+  storageQuotaBytes: Type.Integer(),
 });
 
 export const PolicyBody = Type.Partial(
@@ -122,6 +123,7 @@ export const PolicyBody = Type.Partial(
     maxActiveAppPasswords: Type.Integer(),
     revokeAppPasswordsOnPasswordChange: Type.Boolean(),
     allowPrimaryPasswordOverBasic: Type.Boolean(),
+    storageQuotaBytes: Type.Integer(),
   }),
   { additionalProperties: false, minProperties: 1 },
 );

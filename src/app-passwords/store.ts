@@ -55,8 +55,8 @@ export interface CreateAppPasswordInput {
   expiresInDays?: number;
 }
 
-/** Serialises concurrent changes to one user's passwords on every dialect (a row lock on PostgreSQL). */
-async function lockUser(trx: Db, userId: string): Promise<void> {
+/** Serialises concurrent changes to one user's passwords (and WebDAV locks) on every dialect (a row lock on PostgreSQL). */
+export async function lockUser(trx: Db, userId: string): Promise<void> {
   const result = await trx
     .updateTable('users')
     .set((eb) => ({ id: eb.ref('id') }))

@@ -88,8 +88,8 @@ export async function authenticateBasicRequest(
 
 async function authenticate(app: FastifyInstance, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const requirement = request.routeOptions.config.auth ?? 'session';
-  // Unknown routes answer 404 to everyone.
-  if (requirement === 'none' || request.is404) return;
+  // Unknown routes answer 404 to everyone; a surface's own hook authenticates its routes.
+  if (requirement === 'none' || requirement === 'surface' || request.is404) return;
   const services = app.sesame;
   if (requirement === 'session-or-basic' && request.headers.authorization !== undefined) {
     await authenticateBasicRequest(services, request, null);

@@ -112,6 +112,39 @@ export interface MetaTable {
   value: string;
 }
 
+/** A WebDAV lock (RFC 4918 §6); shared by every process and node through the database. */
+export interface DavLocksTable {
+  /** `urn:uuid:…`, the lock token itself (not a secret: locks are not credentials). */
+  token: string;
+  user_id: string;
+  /** `/`-separated path in the user's space; `/` is the root. */
+  path: string;
+  depth: '0' | 'infinity';
+  scope: 'exclusive' | 'shared';
+  /** The client's `DAV:owner` element, kept as XML. */
+  owner: string;
+  timeout_seconds: number;
+  expires_at: number;
+  created_at: number;
+}
+
+/** A WebDAV dead property (set by PROPPATCH). */
+export interface DavPropertiesTable {
+  user_id: string;
+  path: string;
+  namespace: string;
+  name: string;
+  /** The property's content as XML (child nodes, not the element itself). */
+  value: string;
+}
+
+/** Stable file ids: kept across rename and overwrite (the sync surface's `oc:fileid`). */
+export interface FileIdsTable {
+  user_id: string;
+  path: string;
+  id: string;
+}
+
 export interface Database {
   users: UsersTable;
   app_passwords: AppPasswordsTable;
@@ -121,4 +154,7 @@ export interface Database {
   audit_log: AuditLogTable;
   policy: PolicyTable;
   meta: MetaTable;
+  dav_locks: DavLocksTable;
+  dav_properties: DavPropertiesTable;
+  file_ids: FileIdsTable;
 }

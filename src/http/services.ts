@@ -10,8 +10,12 @@ export interface Services extends AuthContext {
   config: Config;
 }
 
-/** Who may call a route: nobody in particular, a signed-in user, an admin, or a user by session or Basic auth. */
-export type AuthRequirement = 'none' | 'session' | 'admin' | 'session-or-basic';
+/**
+ * Who may call a route: nobody in particular, a signed-in user, an admin, a
+ * user by session or Basic auth, or whoever the route's surface authenticates
+ * (set by the surface plugin itself, see surfaces/basic-surface.ts).
+ */
+export type AuthRequirement = 'none' | 'session' | 'admin' | 'session-or-basic' | 'surface';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,5 +30,7 @@ declare module 'fastify' {
     auth?: AuthRequirement;
     /** Answer 401s with a Basic challenge. */
     basicChallenge?: boolean;
+    /** The Basic-auth surface the route belongs to (surfaces/registry.ts). */
+    surface?: string;
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * DELETE (recursive, Depth infinity only) and MKCOL (no body, parent must
+ * exist). DELETE also drops the dead properties, file ids and locks of what
+ * it removed.
+ */
+import { SesameError } from '../../errors.js';
+import { forgetFileIds } from '../../files/file-id-repository.js';
+import { evaluatePreconditions } from '../conditions.js';
+import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
+import { assertMayChange, changeOf } from '../locks.js';
+import { deleteLocksUnder } from '../lock-repository.js';
+import { forgetProperties } from '../property-repository.js';
+
+/** Removes a subtree and all its database state. */
+export async function removeSubtree(dav: DavRequest, segments: readonly string[], key: string): Promise<void> {
+  await dav.store.remove(segments);
+  const { db, clock } = dav.services;
+  await forgetProperties(db, dav.userId, key);
+  await forgetFileIds(db, dav.userId, key);
+  await deleteLocksUnder(db, dav.userId, key, clock.now());
+}
+
+export const deleteResource: DavHandler = async (dav) => {
+  const stat = await statTarget(dav);
+  if (!stat) throw new SesameError('DAV_NOT_FOUND', 'No such file or folder.');
+  if (dav.target.segments.length === 0) throw new SesameError('DAV_FORBIDDEN', 'The root of your space cannot be deleted.');
+  const depth = headerOf(dav, 'depth');
+  if (stat.isDirectory && depth !== undefined && depth.toLowerCase() !== 'infinity') {
+    throw new SesameError('DAV_HEADER_INVALID', 'DELETE of a folder takes Depth: infinity.');
+  }
+  if (evaluatePreconditions(dav.request.headers, stat, false) === 'failed') {
+    throw new SesameError('DAV_PRECONDITION_FAILED', 'A condition of this request does not hold.');
+  }
+  await assertMayChange(dav, stat, changeOf(dav.target.segments, stat.isDirectory));
+  await removeSubtree(dav, dav.target.segments, dav.key);
+  dav.reply.status(204).send();
+};
+
+export const makeCollection: DavHandler = async (dav) => {
+  const length = headerOf(dav, 'content-length');
+  if ((length !== undefined && length !== '0') || headerOf(dav, 'transfer-encoding') !== undefined) {
+    throw new SesameError('DAV_MEDIA_TYPE_UNSUPPORTED', 'MKCOL takes no request body.');
+  }
+  const { segments } = dav.target;
+  if (await dav.store.stat(segments)) throw new SesameError('DAV_METHOD_NOT_ALLOWED', 'Something already exists there.');
+  const parent = await dav.store.stat(segments.slice(0, -1));
+  if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', 'The parent folder does not exist.');
+  await assertMayChange(dav, null, changeOf(segments, false));
+  await dav.store.makeDirectory(segments);
+  dav.reply.status(201).send();
+};
