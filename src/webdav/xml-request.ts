@@ -24,19 +24,27 @@ function xmlInvalid(detail: string): SesameError {
   return new SesameError('DAV_XML_INVALID', `The request body is not acceptable XML: ${detail}.`);
 }
 
-/** The whole body, refused past `limit` bytes (the rest is not read). */
-export async function readBody(body: Readable, limit = MAX_XML_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw new SesameError('DAV_BODY_TOO_LARGE', `An XML request body may be at most ${limit} bytes.`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The whole body, refused past `limit` bytes. The rest is drained and
+ * dropped, not read into memory, so the refusal still reaches the client.
+ */
+export function readBody(body: Readable, limit = MAX_XML_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.resume();
+      reject(new SesameError('DAV_BODY_TOO_LARGE', `An XML request body may be at most ${limit} bytes.`));
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.once('error', reject);
+  });
 }
 
 export function parseXml(bytes: Buffer): XmlElement | null {

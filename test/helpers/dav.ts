@@ -5,9 +5,10 @@
  * check that a Debian tool the suite drives is installed.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import { createAppPassword } from '../../src/app-passwords/store.js';
 import { addUser, startServer, type DialectName, type TestServer } from './server.js';
-import { basic, request, type HttpReply, type HttpRequest } from './http.js';
+import { basic } from './http.js';
 
 export interface DavAccount {
   userId: string;
@@ -32,13 +33,41 @@ export async function startDavServer(dialect: DialectName, env: Record<string, s
   return { server, alice: await davAccount(server, 'alice') };
 }
 
-/** A request to `path` (under /dav/) as `account`. */
-export function dav(server: TestServer, account: DavAccount, method: string, path: string, options: HttpRequest = {}): Promise<HttpReply> {
-  return request(server.url, path, {
-    ...options,
-    method,
-    headers: { ...basic(account.username, account.password), ...options.headers },
+export interface DavReply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+}
+
+export interface DavCall {
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Source address (127.x.y.z), so that failures from one test do not throttle another. */
+  from?: string;
+}
+
+/** A request with the target sent exactly as given (no URL normalisation), anonymous when `account` is null. */
+export function rawRequest(server: TestServer, account: DavAccount | null, method: string, target: string, call: DavCall = {}): Promise<DavReply> {
+  const url = new URL(server.url);
+  const headers = { ...(account ? basic(account.username, account.password) : {}), ...call.headers };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, method, path: target, headers, agent: false, ...(call.from ? { localAddress: call.from } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+      });
+    });
+    req.on('error', reject);
+    req.end(call.body);
   });
+}
+
+/** A request to `target` (under /dav/) as `account`. */
+export function dav(server: TestServer, account: DavAccount, method: string, target: string, call: DavCall = {}): Promise<DavReply> {
+  return rawRequest(server, account, method, target, call);
 }
 
 /** Fails (never skips) when a Debian tool the test drives is missing. */
