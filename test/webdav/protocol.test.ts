@@ -136,6 +136,24 @@ for (const dialect of DIALECTS) {
       });
     });
 
+    describe('partial failures', () => {
+      it('deletes what it can of a folder whose member is locked: 207 with 423 for the member, which stays', async () => {
+        await dav(server, alice, 'MKCOL', '/dav/box/');
+        await dav(server, alice, 'MKCOL', '/dav/box/inner/');
+        await dav(server, alice, 'PUT', '/dav/box/inner/kept.txt', { body: 'locked' });
+        await dav(server, alice, 'PUT', '/dav/box/inner/gone.txt', { body: 'free' });
+        await dav(server, alice, 'PUT', '/dav/box/gone-too.txt', { body: 'free' });
+        const lock = await dav(server, alice, 'LOCK', '/dav/box/inner/kept.txt', { headers: { depth: '0' }, body: lockBody() });
+        assert.equal(lock.status, 200);
+        const reply = await dav(server, alice, 'DELETE', '/dav/box/');
+        assert.equal(reply.status, 207, reply.text);
+        assert.match(reply.text, /<D:href>\/dav\/box\/inner\/kept\.txt<\/D:href><D:status>HTTP\/1.1 423 Locked<\/D:status>/);
+        assert.equal((await dav(server, alice, 'GET', '/dav/box/inner/kept.txt')).text, 'locked');
+        assert.equal((await dav(server, alice, 'GET', '/dav/box/inner/gone.txt')).status, 404);
+        assert.equal((await dav(server, alice, 'GET', '/dav/box/gone-too.txt')).status, 404);
+      });
+    });
+
     describe('quota', () => {
       before(() => updatePolicy(server.server.services, { storageQuotaBytes: 4096 }, { userId: null, name: 'test', ip: '' }));
       after(() => updatePolicy(server.server.services, { storageQuotaBytes: 0 }, { userId: null, name: 'test', ip: '' }));
