@@ -33,6 +33,7 @@ import { parseBasicAuthorization } from '../src/auth/basic-header.js';
 import type { AppPasswordsTable, UsersTable } from '../src/db/schema.js';
 import { startPostgresCluster, type PostgresCluster } from '../test/helpers/pg-cluster.js';
 import type { LoadConfig, LoadResult } from './load-client.js';
+import { runWrk, type WrkResult } from './wrk.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
@@ -57,6 +58,21 @@ const PATH = '/api/v1/forward-auth/webdav';
 const DAY_MS = 86_400_000;
 
 type Dialect = 'sqlite' | 'postgres';
+
+/** The hot-path ratio, measured by wrk: verified Basic requests against an unauthenticated route of the same server. */
+const WRK_CASE = { threads: 2, connections: CONNECTIONS, durationS: 8 } as const;
+const BARE_PATH = '/api/v1/no-such-route';
+/** Target of verified Basic throughput over the bare route, on SQLite. */
+const HOT_PATH_TARGET = 0.7;
+
+interface HotPath {
+  dialect: Dialect;
+  bare: WrkResult;
+  basic: WrkResult;
+  /** Server CPU time (user + system) per request, µs. */
+  bareCpuUs: number;
+  basicCpuUs: number;
+}
 
 function progress(message: string): void {
   process.stderr.write(`· ${message}\n`);
@@ -406,7 +422,7 @@ async function benchSesame(
   dialect: Dialect,
   databaseUrl: string | undefined,
   tmp: string,
-): Promise<{ rows: ThroughputRow[]; check: WriteCheck; version: string; priming: Priming }> {
+): Promise<{ rows: ThroughputRow[]; check: WriteCheck; version: string; priming: Priming; hotPath: HotPath }> {
   const counter = new QueryCounter();
   const dataDir = fs.mkdtempSync(path.join(tmp, `sesame-${dialect}-`));
   progress(`${dialect}: starting Sésame and seeding ${USERS} users, ${USERS * PASSWORDS_PER_USER} app passwords`);
@@ -439,6 +455,28 @@ async function benchSesame(
       throw new Error(`priming failed: ${JSON.stringify(primed)}`);
     }
     const priming = { requests: primed.requests, writeTransactions: counter.writeTransactions, writes: counter.describeWrites() };
+
+    progress(`${dialect}: wrk, bare route then verified Basic, ${WRK_CASE.durationS} s each`);
+    const measure = async (requestPath: string, authorizations: string[]) => {
+      const before = process.cpuUsage();
+      const result = await runWrk(tmp, { ...WRK_CASE, port, path: requestPath, authorizations });
+      const cpu = process.cpuUsage(before);
+      return { result, cpuUs: (cpu.user + cpu.system) / Math.max(1, result.requests) };
+    };
+    const bare = await measure(BARE_PATH, []);
+    const basicRun = await measure(PATH, seed.rotating);
+    if (basicRun.result.non2xx > 0 || basicRun.result.socketErrors > 0) {
+      throw new Error(
+        `wrk: ${basicRun.result.non2xx} verified requests were not 204, ${basicRun.result.socketErrors} socket errors`,
+      );
+    }
+    const hotPath: HotPath = {
+      dialect,
+      bare: bare.result,
+      basic: basicRun.result,
+      bareCpuUs: bare.cpuUs,
+      basicCpuUs: basicRun.cpuUs,
+    };
 
     const rows: ThroughputRow[] = [];
     for (const c of CASES) {
@@ -498,6 +536,7 @@ async function benchSesame(
       rows,
       version,
       priming,
+      hotPath,
       check: {
         dialect,
         result,
@@ -573,7 +612,48 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+function wrkRow(dialect: Dialect, route: string, result: WrkResult, cpuUs: number): string[] {
+  return [
+    dialect,
+    route,
+    group(result.requests),
+    group(result.requestsPerSecond),
+    ms(result.p50Ms),
+    ms(result.p99Ms),
+    cpuUs.toFixed(0),
+  ];
+}
+
+function reportHotPath(hotPaths: HotPath[]): { lines: string[]; pass: boolean } {
+  const lines = [
+    `0. The hot path: wrk -t${WRK_CASE.threads} -c${WRK_CASE.connections} -d${WRK_CASE.durationS}s on 127.0.0.1, one server, the same run:`,
+    `   GET ${BARE_PATH} (no authentication, 404) against GET ${PATH} with Basic auth (1 000 rotating credentials, all 204).`,
+    '',
+    table(
+      ['database', 'route', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req'],
+      hotPaths.flatMap((h) => [
+        wrkRow(h.dialect, 'bare (404)', h.bare, h.bareCpuUs),
+        wrkRow(h.dialect, 'verified Basic', h.basic, h.basicCpuUs),
+      ]),
+      new Set([2, 3, 4, 5, 6]),
+    ),
+  ];
+  let pass = true;
+  for (const h of hotPaths) {
+    const ratio = h.basic.requestsPerSecond / h.bare.requestsPerSecond;
+    const verdict = h.dialect === 'sqlite' ? (ratio >= HOT_PATH_TARGET ? ' PASS' : ' FAIL') : '';
+    if (h.dialect === 'sqlite' && ratio < HOT_PATH_TARGET) pass = false;
+    lines.push(
+      `   ${h.dialect}: verified Basic / bare throughput = ${ratio.toFixed(2)}× (target ≥ ${HOT_PATH_TARGET} on SQLite)${verdict}; ` +
+        `CPU per request bare / verified = ${(h.bareCpuUs / h.basicCpuUs).toFixed(2)}`,
+    );
+  }
+  lines.push('');
+  return { lines, pass };
+}
+
 function report(
+  hotPaths: HotPath[],
   rows: ThroughputRow[],
   checks: WriteCheck[],
   primings: { dialect: Dialect; priming: Priming }[],
@@ -589,6 +669,8 @@ function report(
   );
   out.push(`load average at start: ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
   out.push('');
+  const hot = reportHotPath(hotPaths);
+  out.push(...hot.lines);
   out.push(
     `1. GET ${PATH} with Basic auth: ${group(USERS * PASSWORDS_PER_USER)} stored app passwords (${group(USERS)} users × ${PASSWORDS_PER_USER}),`,
   );
@@ -652,7 +734,7 @@ function report(
     `2. Database writes caused by ${group(WRITE_TEST_REQUESTS)} authenticated requests of one password (never used before),`,
   );
   out.push(`   ${CONNECTIONS} connections, counted with the server's onQuery hook:`);
-  let ok = true;
+  let ok = hot.pass;
   for (const c of checks) {
     const r = c.result;
     const within = r.elapsedMs <= 60_000;
@@ -702,6 +784,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     const rows: ThroughputRow[] = [];
+    const hotPaths: HotPath[] = [];
     const checks: WriteCheck[] = [];
     const versions: string[] = [];
     const primings: { dialect: Dialect; priming: Priming }[] = [];
@@ -709,6 +792,7 @@ async function main(): Promise<void> {
 
     const sqlite = await benchSesame('sqlite', undefined, tmp);
     rows.push(...sqlite.rows);
+    hotPaths.push(sqlite.hotPath);
     checks.push(sqlite.check);
     versions.push(sqlite.version);
     primings.push({ dialect: 'sqlite', priming: sqlite.priming });
@@ -718,12 +802,13 @@ async function main(): Promise<void> {
     cluster = await startPostgresCluster();
     const postgres = await benchSesame('postgres', await createDatabase(cluster.url, 'sesame_bench'), tmp);
     rows.push(...postgres.rows);
+    hotPaths.push(postgres.hotPath);
     checks.push(postgres.check);
     versions.push(postgres.version);
     primings.push({ dialect: 'postgres', priming: postgres.priming });
     rows.push(...(await benchNaive('postgres', await createDatabase(cluster.url, 'naive_bench'), tmp)));
 
-    const ok = report(rows, checks, primings, versions, startedAt, loadAtStart, (performance.now() - t0) / 1000);
+    const ok = report(hotPaths, rows, checks, primings, versions, startedAt, loadAtStart, (performance.now() - t0) / 1000);
     if (!ok) process.exitCode = 1;
   } finally {
     await cluster?.stop();

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { buildServer } from '../src/server.js';
-import { createUser, findUserRow } from '../src/accounts/users.js';
+import { createUser } from '../src/accounts/users.js';
 import { createAppPassword } from '../src/app-passwords/store.js';
 import { isWorkerProcess, startWorkers } from '../src/cli/workers.js';
 import { writeBenchFiles } from './dav-files.js';
@@ -34,10 +34,9 @@ if (isWorkerProcess()) {
   await server.app.listen({ host: '127.0.0.1', port: config.port });
 } else {
   const server = await buildServer({ config });
-  const actor = { userId: null, name: 'bench', ip: '' };
-  const existing = await findUserRow(server.services, 'bench');
-  const userId = existing?.id ?? (await createUser(server.services, { username: 'bench', password: 'bench password 1', role: 'user' }, actor)).id;
-  const { secret } = await createAppPassword(server.services, userId, { name: `bench ${crypto.randomUUID()}`, application: 'webdav' }, actor);
+  const actor = { userId: null, name: 'bench', ip: '', client: '' };
+  const userId = (await createUser(server.services, { username: 'bench', password: 'bench password 1', role: 'user' }, actor)).id;
+  const { secret } = await createAppPassword(server.services, userId, { name: 'bench', application: 'webdav' }, actor, 'cli');
   writeBenchFiles(path.join(dataDir, 'files', userId));
   await server.close();
   process.env.BENCH_USER_ID = userId;

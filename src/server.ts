@@ -1,6 +1,6 @@
 /**
  * Assembles the server: opens the database (migrating it), loads and checks
- * the server key, then registers infrastructure plugins and the routes.
+ * the server key against it, then registers infrastructure plugins and the routes.
  * Nothing else lives here.
  */
 import type { Writable } from 'node:stream';
@@ -11,11 +11,15 @@ import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './context.js';
 import { openDatabase } from './db/database.js';
-import { checkKeyFingerprint, loadServerKey } from './security/server-key.js';
+import { openServerKey, type ServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
-import { pruneThrottle } from './auth/throttle.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { pruneThrottle } from './throttle/throttle.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { useStrictJsonBodies } from './http/json-body.js';
+import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
+import { serializeRequest } from './http/log-serializers.js';
+import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { meRoutes } from './api/me-routes.js';
@@ -37,7 +41,7 @@ export interface ServerOptions {
   /** Where log lines go (JSON, one per line); standard output by default. */
   logStream?: Writable;
   onQuery?: (event: LogEvent) => void;
-  /** Benchmark-only (bench/dav.ts): /dav/ serves this user without credentials. No configuration reaches it. */
+  /** Benchmark-only (bench/dav-server.ts): /dav/ serves this user without credentials. No configuration reaches it. */
   unauthenticatedDavUserForBenchmark?: { userId: string; username: string };
 }
 
@@ -51,29 +55,23 @@ function loggerOptions(config: Config, stream: Writable | undefined): FastifySer
   return {
     level: config.logLevel,
     ...(stream ? { stream } : {}),
-    // Credentials travel in these headers; query strings are dropped from logged URLs.
+    // Credentials travel in these headers; a logged request keeps only its path.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-    serializers: {
-      req: (request: { method: string; url: string; ip?: string }) => ({
-        method: request.method,
-        path: request.url.split('?')[0],
-        remoteAddress: request.ip,
-      }),
-    },
+    serializers: { req: serializeRequest },
   };
 }
 
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const key = loadServerKey(config);
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
   });
+  let key: ServerKey;
   try {
-    await checkKeyFingerprint(db, key);
+    key = await openServerKey(db, config);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -82,7 +80,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
-    ajv: { customOptions: { removeAdditional: false } },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   for (const [verb, hasBody] of DAV_VERBS) app.addHttpMethod(verb, { hasBody });
   // A route under a surface prefix registered outside its surface would lack its authentication: refuse to start.
@@ -94,12 +93,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const services: Services = { db, key, clock, usage, config };
   const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
+  app.setValidatorCompiler(schemaValidatorCompiler());
   // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
+  app.addHook('onRequest', refuseCredentialsInQuery);
   await app.register(cookie);
-  await app.register(httpAuth);
+  await app.register(httpAuth, { services });
   await app.register(
     async (api) => {
+      useStrictJsonBodies(api);
       api.addHook('onRoute', (route) => {
         route.bodyLimit ??= API_BODY_LIMIT;
       });

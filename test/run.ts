@@ -1,6 +1,7 @@
-// Test runner (`npm test`, or `tsx test/run.ts [files...]`): starts a throwaway
-// PostgreSQL cluster, runs the node:test suite against it with
-// SESAME_TEST_PG_URL set, then stops the cluster and exits with the suite's code.
+// Test runner (`npm test`, or `tsx test/run.ts [files...]`): installs the
+// Debian packages the suite needs when they are missing (test/debian-packages.txt),
+// starts a throwaway PostgreSQL cluster, runs the node:test suite against it
+// with SESAME_TEST_PG_URL set, then stops the cluster and exits with the suite's code.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { constants } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgresCluster, type PostgresCluster } from './helpers/pg-cluster.js';
+import { ensureDebianPackages, readPackageList } from './debian-packages.js';
 
 const testDir = dirname(fileURLToPath(import.meta.url));
 
@@ -16,6 +18,13 @@ function findTestFiles(): string[] {
     .filter((file) => file.endsWith('.test.ts') && !file.split(/[\\/]/).includes('node_modules'))
     .map((file) => relative(process.cwd(), join(testDir, file)))
     .sort();
+}
+
+try {
+  ensureDebianPackages({ packages: readPackageList(join(testDir, 'debian-packages.txt')), isRoot: process.getuid?.() === 0 });
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exit(1);
 }
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : findTestFiles();

@@ -5,7 +5,7 @@
  */
 import argon2 from 'argon2';
 import { SesameError } from '../errors.js';
-import type { UsersTable } from '../db/schema.js';
+import type { UserRecord } from '../repositories/users.js';
 
 export const PASSWORD_MIN_LENGTH = 8;
 /** Generous enough for passphrases; bounds the argon2 input. */
@@ -41,15 +41,15 @@ export async function verifyPassword(hash: string | null, password: string): Pro
  * the cost says nothing about whether it exists or is eligible.
  */
 export async function checkAccountPassword(
-  row: UsersTable | undefined,
+  row: UserRecord | null,
   password: string,
   options: { refuseTwoFactorAccounts: boolean },
-): Promise<UsersTable | null> {
+): Promise<UserRecord | null> {
   const eligible =
-    row !== undefined &&
-    row.auth_source === 'local' &&
-    row.disabled_at === null &&
-    !(options.refuseTwoFactorAccounts && row.totp_secret !== null);
-  const matches = await verifyPassword(eligible ? row.password_hash : null, password);
+    row !== null &&
+    row.authSource === 'local' &&
+    row.disabledAt === null &&
+    !(options.refuseTwoFactorAccounts && row.sealedTotpSecret !== null);
+  const matches = await verifyPassword(eligible ? row.passwordHash : null, password);
   return matches && eligible ? row : null;
 }

@@ -3,11 +3,18 @@
  * in an HttpOnly cookie, only its SHA-256 stored, validated by one lookup
  * that also checks the account is enabled. Activity extends a session at most
  * once an hour, so reads do not turn into writes.
+ *
+ * A session is created only while the password that was verified is still
+ * the account's and the account is enabled, checked under the user's row
+ * lock: a sign-in racing a password change, a disabling or a revocation
+ * either finishes before it (and its session is ended by it) or is refused.
  */
 import crypto from 'node:crypto';
 import type { Context } from '../context.js';
 import type { Db } from '../db/database.js';
 import type { Role, SignInMethod } from '../db/schema.js';
+import { lockUser } from '../repositories/users.js';
+import { deleteSessionRecord, extendSession, findSessionWithUser, insertSession } from '../repositories/sessions.js';
 
 export const SESSION_IDLE_MS = 7 * 86_400_000;
 const SESSION_BUMP_MS = 3_600_000;
@@ -24,64 +31,44 @@ function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token).digest('hex');
 }
 
+/**
+ * Opens a session for a user whose password (`verifiedPasswordHash`) was
+ * just checked; null when, meanwhile, the password changed or the account
+ * was disabled.
+ */
 export async function createSession(
   ctx: Context,
-  input: { userId: string; method: SignInMethod; ip: string; client: string },
-): Promise<{ token: string; sessionId: string; expiresAt: number }> {
+  input: { userId: string; verifiedPasswordHash: string | null; method: SignInMethod; ip: string; client: string },
+): Promise<{ token: string; sessionId: string; expiresAt: number } | null> {
   const token = crypto.randomBytes(32).toString('base64url');
   const now = ctx.clock.now();
   const sessionId = hashToken(token);
   const expiresAt = now + SESSION_IDLE_MS;
-  await ctx.db
-    .insertInto('sessions')
-    .values({
+  const created = await ctx.db.transaction().execute(async (trx) => {
+    if (!(await lockUser(trx, input.userId, { passwordHash: input.verifiedPasswordHash }))) return false;
+    await insertSession(trx, {
       id: sessionId,
-      user_id: input.userId,
+      userId: input.userId,
       method: input.method,
-      created_at: now,
-      expires_at: expiresAt,
-      last_seen_at: now,
+      createdAt: now,
+      expiresAt,
+      lastSeenAt: now,
       ip: input.ip,
       client: input.client,
-    })
-    .execute();
-  return { token, sessionId, expiresAt };
+    });
+    return true;
+  });
+  return created ? { token, sessionId, expiresAt } : null;
 }
 
 export async function validateSessionToken(ctx: Context, token: string): Promise<Session | null> {
   const now = ctx.clock.now();
-  const row = await ctx.db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id',
-      'sessions.user_id',
-      'sessions.method',
-      'sessions.expires_at',
-      'sessions.last_seen_at',
-      'users.username',
-      'users.role',
-      'users.disabled_at',
-    ])
-    .where('sessions.id', '=', hashToken(token))
-    .executeTakeFirst();
-  if (!row || row.disabled_at !== null || row.expires_at <= now) return null;
-  if (now - row.last_seen_at >= SESSION_BUMP_MS) {
-    await ctx.db
-      .updateTable('sessions')
-      .set({ last_seen_at: now, expires_at: now + SESSION_IDLE_MS })
-      .where('id', '=', row.id)
-      .execute();
-  }
-  return { id: row.id, userId: row.user_id, username: row.username, role: row.role, method: row.method };
+  const row = await findSessionWithUser(ctx.db, hashToken(token));
+  if (!row || row.disabledAt !== null || row.expiresAt <= now) return null;
+  if (now - row.lastSeenAt >= SESSION_BUMP_MS) await extendSession(ctx.db, row.id, now, now + SESSION_IDLE_MS);
+  return { id: row.id, userId: row.userId, username: row.username, role: row.role, method: row.method };
 }
 
-export async function deleteSession(db: Db, sessionId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
-}
-
-export async function deleteSessionsOfUser(db: Db, userId: string, exceptSessionId?: string): Promise<void> {
-  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (exceptSessionId !== undefined) query = query.where('id', '!=', exceptSessionId);
-  await query.execute();
+export function deleteSession(db: Db, sessionId: string): Promise<void> {
+  return deleteSessionRecord(db, sessionId);
 }

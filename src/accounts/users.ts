@@ -2,20 +2,35 @@
  * User accounts: creation, listing, disabling, and changes of the primary
  * password with their consequences (SPEC §3): a disabled account loses its
  * sessions and every credential at once; a new password ends the user's
- * other sessions and, by policy, revokes their app passwords.
+ * other sessions and, by policy, revokes their app passwords. Each change
+ * holds the user's row lock, so that a concurrent sign-in or app-password
+ * creation is ordered before it (and undone by it) or after it (and refused).
  */
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { getPolicy } from '../policy/policy.js';
+import { guardedAttempt } from '../throttle/guarded-attempt.js';
 import type { Context } from '../context.js';
 import type { Db } from '../db/database.js';
-import type { AuthSource, Role, UsersTable } from '../db/schema.js';
+import type { AuthSource, Role } from '../db/schema.js';
+import { revokeAllOfUser } from '../repositories/app-passwords.js';
+import { deleteSessionsOfUser } from '../repositories/sessions.js';
+import {
+  countAdminRecords,
+  findUserById,
+  findUserByKey,
+  insertUserIfNameFree,
+  listUserRecords,
+  lockUser,
+  setDisabledAt,
+  setPasswordHash,
+  setSealedTotpSecret,
+  type UserRecord,
+} from '../repositories/users.js';
 import { hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
 import { validateUsername, usernameKey } from './username.js';
-import { deleteSessionsOfUser } from './sessions.js';
-import { guardedAttempt } from '../auth/attempt.js';
 
 export interface User {
   id: string;
@@ -27,15 +42,15 @@ export interface User {
   createdAt: string;
 }
 
-export function toUser(row: UsersTable): User {
+export function toUser(record: UserRecord): User {
   return {
-    id: row.id,
-    username: row.username,
-    role: row.role,
-    authSource: row.auth_source,
-    twoFactor: row.totp_secret !== null,
-    disabled: row.disabled_at !== null,
-    createdAt: formatInstant(row.created_at),
+    id: record.id,
+    username: record.username,
+    role: record.role,
+    authSource: record.authSource,
+    twoFactor: record.sealedTotpSecret !== null,
+    disabled: record.disabledAt !== null,
+    createdAt: formatInstant(record.createdAt),
   };
 }
 
@@ -47,89 +62,82 @@ export async function createUser(
   const { username, key } = validateUsername(input.username);
   validateNewPassword(input.password);
   const now = ctx.clock.now();
-  const row: UsersTable = {
+  const record: UserRecord = {
     id: crypto.randomUUID(),
     username,
-    username_key: key,
+    usernameKey: key,
     role: input.role,
-    auth_source: 'local',
-    password_hash: await hashPassword(input.password),
-    totp_secret: null,
-    totp_last_step: null,
-    disabled_at: null,
-    password_changed_at: now,
-    created_at: now,
+    authSource: 'local',
+    passwordHash: await hashPassword(input.password),
+    sealedTotpSecret: null,
+    totpLastStep: null,
+    disabledAt: null,
+    passwordChangedAt: now,
+    createdAt: now,
   };
   await ctx.db.transaction().execute(async (trx) => {
-    // Atomic against a concurrent creation of the same name (on any node).
-    const inserted = await trx
-      .insertInto('users')
-      .values(row)
-      .onConflict((oc) => oc.column('username_key').doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) {
+    if (!(await insertUserIfNameFree(trx, record))) {
       throw new SesameError('USER_EXISTS', `A user named "${username}" already exists.`);
     }
     await recordAudit(trx, now, actor, {
       action: 'user.created',
-      targetUserId: row.id,
+      targetUserId: record.id,
       target: username,
-      details: { role: row.role },
+      details: { role: record.role },
     });
   });
-  return toUser(row);
+  return toUser(record);
 }
 
-export async function countUsers(ctx: Context): Promise<number> {
-  const { count } = await ctx.db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow();
-  return Number(count);
+/** Administrator accounts, disabled ones included. */
+export function countAdmins(ctx: Context): Promise<number> {
+  return countAdminRecords(ctx.db);
 }
 
 export async function listUsers(ctx: Context): Promise<User[]> {
-  const rows = await ctx.db.selectFrom('users').selectAll().orderBy('username_key').execute();
-  return rows.map(toUser);
+  return (await listUserRecords(ctx.db)).map(toUser);
 }
 
-export async function findUserRow(ctx: Context, username: string): Promise<UsersTable | undefined> {
-  return ctx.db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
+export async function requireUserNamed(ctx: Context, username: string): Promise<UserRecord> {
+  const record = await findUserByKey(ctx.db, usernameKey(username));
+  if (!record) throw new SesameError('USER_NOT_FOUND', `No user named "${username}".`);
+  return record;
 }
 
-export async function requireUserRow(ctx: Context, username: string): Promise<UsersTable> {
-  const row = await findUserRow(ctx, username);
-  if (!row) throw new SesameError('USER_NOT_FOUND', `No user named "${username}".`);
-  return row;
+async function requireUserRecord(db: Db, id: string): Promise<UserRecord> {
+  const record = await findUserById(db, id);
+  if (!record) throw new SesameError('USER_NOT_FOUND', 'No such user.');
+  return record;
 }
 
-async function requireUserRowById(db: Db, id: string): Promise<UsersTable> {
-  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) throw new SesameError('USER_NOT_FOUND', 'No such user.');
-  return row;
+/** Locks the user's row for the rest of the transaction; USER_NOT_FOUND when there is none. */
+async function requireLockedUser(trx: Db, id: string): Promise<UserRecord> {
+  const record = await lockUser(trx, id);
+  if (!record) throw new SesameError('USER_NOT_FOUND', 'No such user.');
+  return record;
 }
 
-function requireLocalAccount(row: UsersTable): void {
-  if (row.auth_source !== 'local') {
+function requireLocalAccount(record: UserRecord): void {
+  if (record.authSource !== 'local') {
     throw new SesameError('PASSWORD_NOT_LOCAL', 'This account signs in through single sign-on and has no password here.');
   }
 }
 
 export async function getUserById(ctx: Context, id: string): Promise<User> {
-  return toUser(await requireUserRowById(ctx.db, id));
+  return toUser(await requireUserRecord(ctx.db, id));
 }
 
 /** Disables the account: its sessions end and its app passwords stop working at the next request. */
 export async function disableUser(ctx: Context, userId: string, actor: Actor): Promise<User> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await requireUserRowById(trx, userId);
-    if (row.disabled_at === null) {
-      await trx.updateTable('users').set({ disabled_at: now }).where('id', '=', userId).execute();
+    const record = await requireLockedUser(trx, userId);
+    if (record.disabledAt === null) {
+      await setDisabledAt(trx, userId, now);
       await deleteSessionsOfUser(trx, userId);
-      await recordAudit(trx, now, actor, { action: 'user.disabled', targetUserId: userId, target: row.username });
+      await recordAudit(trx, now, actor, { action: 'user.disabled', targetUserId: userId, target: record.username });
     }
-    return toUser({ ...row, disabled_at: row.disabled_at ?? now });
+    return toUser({ ...record, disabledAt: record.disabledAt ?? now });
   });
 }
 
@@ -149,24 +157,17 @@ export async function setPrimaryPassword(
   const policy = await getPolicy(ctx.db);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const row = await requireUserRowById(trx, userId);
-    requireLocalAccount(row);
-    await trx.updateTable('users').set({ password_hash: hash, password_changed_at: now }).where('id', '=', userId).execute();
+    const record = await requireLockedUser(trx, userId);
+    requireLocalAccount(record);
+    await setPasswordHash(trx, userId, hash, now);
     await deleteSessionsOfUser(trx, userId, keepSessionId);
-    let revokedAppPasswords = 0;
-    if (policy.revokeAppPasswordsOnPasswordChange) {
-      const result = await trx
-        .updateTable('app_passwords')
-        .set({ revoked_at: now, revoked_reason: 'password-changed' })
-        .where('user_id', '=', userId)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst();
-      revokedAppPasswords = Number(result.numUpdatedRows);
-    }
+    const revokedAppPasswords = policy.revokeAppPasswordsOnPasswordChange
+      ? await revokeAllOfUser(trx, userId, 'password-changed', now)
+      : 0;
     await recordAudit(trx, now, actor, {
       action: 'user.password-changed',
       targetUserId: userId,
-      target: row.username,
+      target: record.username,
       details: { revokedAppPasswords },
     });
     return { revokedAppPasswords };
@@ -179,18 +180,18 @@ export async function setPrimaryPassword(
  */
 export async function changeOwnPassword(
   ctx: Context,
-  change: { userId: string; sessionId: string | undefined; currentPassword: string; newPassword: string; client: string },
+  change: { userId: string; sessionId: string | undefined; currentPassword: string; newPassword: string },
   actor: Actor,
 ): Promise<{ revokedAppPasswords: number }> {
   validateNewPassword(change.newPassword);
-  const row = await requireUserRowById(ctx.db, change.userId);
-  requireLocalAccount(row);
+  const record = await requireUserRecord(ctx.db, change.userId);
+  requireLocalAccount(record);
   await guardedAttempt(
     ctx,
-    { ip: actor.ip, client: change.client, usernameKey: row.username_key, method: 'password', application: '' },
+    { ip: actor.ip, client: actor.client, usernameKey: record.usernameKey, method: 'password', application: null },
     async (guard) => {
       await guard.beforeGuessableCheck();
-      return (await verifyPassword(row.password_hash, change.currentPassword)) ? row : null;
+      return (await verifyPassword(record.passwordHash, change.currentPassword)) ? record : null;
     },
     () => new SesameError('CURRENT_PASSWORD_WRONG', 'The current password is not right.'),
   );
@@ -199,9 +200,5 @@ export async function changeOwnPassword(
 
 /** Turns on TOTP for a local account with an already confirmed base32 secret (stored sealed), or off with null. */
 export async function setTotpSecret(ctx: Context, userId: string, base32Secret: string | null): Promise<void> {
-  await ctx.db
-    .updateTable('users')
-    .set({ totp_secret: base32Secret === null ? null : ctx.key.sealTotpSecret(base32Secret), totp_last_step: null })
-    .where('id', '=', userId)
-    .execute();
+  await setSealedTotpSecret(ctx.db, userId, base32Secret === null ? null : ctx.key.sealTotpSecret(base32Secret));
 }

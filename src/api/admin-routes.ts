@@ -4,13 +4,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { SesameError } from '../errors.js';
 import { createUser, disableUser, getUserById, listUsers } from '../accounts/users.js';
 import { listAppPasswords, revokeAppPassword } from '../app-passwords/store.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { listAudit } from '../audit/audit-log.js';
 import { getPolicy, updatePolicy } from '../policy/policy.js';
-import { actorOf } from '../http/request-source.js';
+import { actorOf } from '../auth/request-source.js';
 import {
   AppPasswordReply,
   AuditQuery,
@@ -86,14 +85,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/audit',
     { config: admin, schema: { querystring: AuditQuery, response: { 200: AuditReply, '4xx': ErrorReply } } },
     async (request) => {
-      const before = request.query.before === undefined ? undefined : Date.parse(request.query.before);
-      if (before !== undefined && Number.isNaN(before))
-        throw new SesameError('VALIDATION_FAILED', '"before" must be an ISO 8601 instant.');
-      const entries = await listAudit(services.db, {
+      const page = await listAudit(services.db, {
         limit: request.query.limit ?? 100,
-        ...(before === undefined ? {} : { before }),
+        ...(request.query.cursor === undefined ? {} : { cursor: request.query.cursor }),
       });
-      return { entries: entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })) };
+      return { entries: page.entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })), nextCursor: page.nextCursor };
     },
   );
 };

@@ -7,7 +7,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { APPLICATIONS } from '../app-passwords/applications.js';
 import { createAppPassword, deleteAppPassword, listAppPasswords, updateAppPassword } from '../app-passwords/store.js';
-import { actorOf } from '../http/request-source.js';
+import { actorOf } from '../auth/request-source.js';
+import { sessionPrincipal } from '../auth/http-auth.js';
 import {
   AppPasswordReply,
   ApplicationReply,
@@ -37,7 +38,10 @@ export const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/app-passwords',
     { schema: { body: CreateAppPasswordBody, response: { 201: CreatedAppPasswordReply, '4xx': ErrorReply } } },
     async (request, reply) => {
-      const created = await createAppPassword(services, request.principal!.userId, request.body, actorOf(request));
+      const principal = sessionPrincipal(request);
+      const created = await createAppPassword(services, principal.userId, request.body, actorOf(request), {
+        sessionId: principal.sessionId,
+      });
       return reply.status(201).send({ appPassword: created.appPassword, password: created.secret });
     },
   );

@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requireApplication } from '../app-passwords/applications.js';
 import { authenticateBasicRequest } from '../auth/http-auth.js';
-import { ErrorReply } from './schemas.js';
+import { ApplicationParams, ErrorReply } from './schemas.js';
 
 export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -17,7 +17,7 @@ export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { auth: 'none', basicChallenge: true },
       schema: {
-        params: Type.Object({ application: Type.String({ maxLength: 64 }) }),
+        params: ApplicationParams,
         response: { 204: Type.Null(), '4xx': ErrorReply },
       },
     },

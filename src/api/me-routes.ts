@@ -5,7 +5,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { changeOwnPassword, getUserById } from '../accounts/users.js';
-import { actorOf, clientOf } from '../http/request-source.js';
+import { actorOf } from '../auth/request-source.js';
+import { sessionPrincipal } from '../auth/http-auth.js';
 import { ChangePasswordBody, ChangePasswordReply, ErrorReply, MeReply } from './schemas.js';
 
 export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -29,10 +30,10 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me/password',
     { schema: { body: ChangePasswordBody, response: { 200: ChangePasswordReply, '4xx': ErrorReply } } },
     async (request) => {
-      const principal = request.principal!;
+      const principal = sessionPrincipal(request);
       return changeOwnPassword(
         services,
-        { userId: principal.userId, sessionId: principal.sessionId, ...request.body, client: clientOf(request) },
+        { userId: principal.userId, sessionId: principal.sessionId, ...request.body },
         actorOf(request),
       );
     },

@@ -4,6 +4,7 @@
  * limits; the domain applies the exact rules and their error codes.
  */
 import { Type } from '@sinclair/typebox';
+import { NO_CONTROL_CHARACTERS } from '../http/validation.js';
 
 export const ErrorReply = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -19,10 +20,17 @@ export const UserReply = Type.Object({
   createdAt: Type.String({ description: 'ISO 8601 with offset' }),
 });
 
-const Text = (maxLength: number) => Type.String({ maxLength });
+/**
+ * Text that reaches the database (names, ids, codes): control characters,
+ * NUL included, are refused here, so that SQLite and PostgreSQL (which
+ * cannot store NUL) give the same 400.
+ */
+const Text = (maxLength: number) => Type.String({ maxLength, pattern: NO_CONTROL_CHARACTERS });
+/** A password is only ever hashed or compared, never stored as text: any character is allowed. */
+const Password = (maxLength: number) => Type.String({ maxLength });
 
 export const SignInBody = Type.Object(
-  { username: Text(256), password: Text(4096), totp: Type.Optional(Text(16)) },
+  { username: Text(256), password: Password(4096), totp: Type.Optional(Text(16)) },
   { additionalProperties: false },
 );
 
@@ -39,7 +47,7 @@ export const MeReply = Type.Object({
 });
 
 export const ChangePasswordBody = Type.Object(
-  { currentPassword: Text(4096), newPassword: Text(4096) },
+  { currentPassword: Password(4096), newPassword: Password(4096) },
   { additionalProperties: false },
 );
 
@@ -83,7 +91,9 @@ export const UpdateAppPasswordBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
-export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+export const IdParams = Type.Object({ id: Text(64) });
+
+export const ApplicationParams = Type.Object({ application: Text(64) });
 
 export const ConnectionReply = Type.Object({
   id: Type.String(),
@@ -105,7 +115,11 @@ export const ApplicationReply = Type.Object({
 });
 
 export const CreateUserBody = Type.Object(
-  { username: Text(256), password: Text(4096), role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])) },
+  {
+    username: Text(256),
+    password: Password(4096),
+    role: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('user')])),
+  },
   { additionalProperties: false },
 );
 
@@ -131,7 +145,7 @@ export const PolicyBody = Type.Partial(
 export const AuditQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
-    before: Type.Optional(Type.String({ format: 'date-time', description: 'Entries strictly older than this instant' })),
+    cursor: Type.Optional(Type.String({ maxLength: 128, description: 'The nextCursor of the previous page (opaque)' })),
   },
   { additionalProperties: false },
 );
@@ -147,7 +161,9 @@ export const AuditReply = Type.Object({
       target: Type.String(),
       targetUserId: Type.Union([Type.String(), Type.Null()]),
       ip: Type.String(),
+      client: Type.String({ description: "The client's own description (User-Agent); not the actor" }),
       details: Type.Record(Type.String(), Type.Unknown()),
     }),
   ),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null after the last' }),
 });

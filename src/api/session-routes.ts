@@ -4,12 +4,14 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { signIn } from '../accounts/sign-in.js';
+import { SesameError } from '../errors.js';
+import { refuseMalformedSignIn, signIn } from '../accounts/sign-in.js';
 import { deleteSession } from '../accounts/sessions.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { sessionCookieName } from '../auth/http-auth.js';
-import { actorOf, clientOf, addressOf } from '../http/request-source.js';
+import { sessionCookieName, sessionPrincipal } from '../auth/http-auth.js';
+import { actorOf, clientOf, addressOf } from '../auth/request-source.js';
+import { describeSchemaFailure } from '../http/validation.js';
 import { ErrorReply, SessionReply, SignInBody } from './schemas.js';
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -18,9 +20,21 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/session',
-    { config: { auth: 'none' }, schema: { body: SignInBody, response: { 200: SessionReply, '4xx': ErrorReply } } },
+    {
+      config: { auth: 'none' },
+      attachValidation: true,
+      schema: { body: SignInBody, response: { 200: SessionReply, '4xx': ErrorReply } },
+    },
     async (request, reply) => {
-      const result = await signIn(services, { ...request.body, ip: addressOf(request), client: clientOf(request) });
+      const source = { ip: addressOf(request), client: clientOf(request) };
+      if (request.validationError) {
+        await refuseMalformedSignIn(
+          services,
+          source,
+          new SesameError('VALIDATION_FAILED', describeSchemaFailure(request.validationError)),
+        );
+      }
+      const result = await signIn(services, { ...request.body, ...source });
       reply.setCookie(sessionCookieName(services), result.token, {
         path: '/',
         httpOnly: true,
@@ -33,8 +47,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.delete('/session', { schema: { response: { 204: Type.Null(), '4xx': ErrorReply } } }, async (request, reply) => {
-    const principal = request.principal!;
-    await deleteSession(services.db, principal.sessionId!);
+    const principal = sessionPrincipal(request);
+    await deleteSession(services.db, principal.sessionId);
     await recordAudit(services.db, services.clock.now(), actorOf(request), {
       action: 'session.deleted',
       targetUserId: principal.userId,

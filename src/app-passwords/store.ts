@@ -3,14 +3,32 @@
  * outside the client), list, rename or assign, delete, and admin revocation.
  * Every change is audited; no function here returns or logs a secret except
  * createAppPassword's result, which the caller shows once.
+ *
+ * Creation holds the owner's row lock and checks, under it, that the
+ * account is enabled and the requesting session still exists: a password
+ * change, a disabling or an admin revocation that committed first is never
+ * outlived by a password created from a session it ended.
  */
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { getPolicy } from '../policy/policy.js';
 import type { Context } from '../context.js';
-import type { AppPasswordsTable, AssignmentSource } from '../db/schema.js';
 import type { Db } from '../db/database.js';
+import type { AssignmentSource } from '../db/schema.js';
+import {
+  activeNameExists,
+  countUsable,
+  findActive,
+  insertAppPassword,
+  listActive,
+  retireExpiredName,
+  revokeActive,
+  updateNameAndAssignment,
+  type AppPasswordRecord,
+} from '../repositories/app-passwords.js';
+import { sessionExists } from '../repositories/sessions.js';
+import { lockUser } from '../repositories/users.js';
 import { requireApplication } from './applications.js';
 import { computeExpiry, formatInstant } from './expiry.js';
 import { validateAppPasswordName } from './name.js';
@@ -28,24 +46,16 @@ export interface AppPasswordView {
   lastUsed: { at: string; ip: string; client: string; application: string | null } | null;
 }
 
-export function toView(row: AppPasswordsTable, now: number): AppPasswordView {
+export function toView(record: AppPasswordRecord, now: number): AppPasswordView {
   return {
-    id: row.id,
-    name: row.name,
-    application: row.application,
-    assignedBy: row.assigned_by,
-    createdAt: formatInstant(row.created_at),
-    expiresAt: formatInstant(row.expires_at),
-    expired: row.expires_at <= now,
-    lastUsed:
-      row.last_used_at === null
-        ? null
-        : {
-            at: formatInstant(row.last_used_at),
-            ip: row.last_used_ip ?? '',
-            client: row.last_used_client ?? '',
-            application: row.last_used_application || null,
-          },
+    id: record.id,
+    name: record.name,
+    application: record.application,
+    assignedBy: record.assignedBy,
+    createdAt: formatInstant(record.createdAt),
+    expiresAt: formatInstant(record.expiresAt),
+    expired: record.expiresAt <= now,
+    lastUsed: record.lastUse === null ? null : { ...record.lastUse, at: formatInstant(record.lastUse.at) },
   };
 }
 
@@ -55,14 +65,16 @@ export interface CreateAppPasswordInput {
   expiresInDays?: number;
 }
 
-/** Serialises concurrent changes to one user's passwords (and WebDAV locks) on every dialect (a row lock on PostgreSQL). */
-export async function lockUser(trx: Db, userId: string): Promise<void> {
-  const result = await trx
-    .updateTable('users')
-    .set((eb) => ({ id: eb.ref('id') }))
-    .where('id', '=', userId)
-    .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw new SesameError('USER_NOT_FOUND', 'No such user.');
+/** Who asks for a creation: a web session (which must still exist when the password is written), or the CLI. */
+export type Requester = { sessionId: string } | 'cli';
+
+function notFound(): SesameError {
+  return new SesameError('APP_PASSWORD_NOT_FOUND', 'No such app password.');
+}
+
+/** Serialises concurrent changes to one user's passwords on every dialect (a row lock on PostgreSQL). */
+async function lockOwner(trx: Db, userId: string): Promise<void> {
+  if (!(await lockUser(trx, userId))) throw new SesameError('USER_NOT_FOUND', 'No such user.');
 }
 
 /**
@@ -71,23 +83,8 @@ export async function lockUser(trx: Db, userId: string): Promise<void> {
  * tells the user to generate a new password after expiry, under the same name.
  */
 async function assertNameFree(trx: Db, userId: string, nameKey: string, now: number, exceptId?: string): Promise<void> {
-  let retire = trx
-    .updateTable('app_passwords')
-    .set({ revoked_at: now, revoked_reason: 'expired' })
-    .where('user_id', '=', userId)
-    .where('name_key', '=', nameKey)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '<=', now);
-  if (exceptId !== undefined) retire = retire.where('id', '!=', exceptId);
-  await retire.execute();
-  let query = trx
-    .selectFrom('app_passwords')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('name_key', '=', nameKey)
-    .where('revoked_at', 'is', null);
-  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
-  if (await query.executeTakeFirst()) {
+  await retireExpiredName(trx, userId, nameKey, now, exceptId);
+  if (await activeNameExists(trx, userId, nameKey, exceptId)) {
     throw new SesameError('NAME_TAKEN', 'You already have an app password with this name; choose another name.');
   }
 }
@@ -97,77 +94,60 @@ export async function createAppPassword(
   userId: string,
   input: CreateAppPasswordInput,
   actor: Actor,
+  requester: Requester,
 ): Promise<{ appPassword: AppPasswordView; secret: string }> {
   const { name, key } = validateAppPasswordName(input.name);
   const application = input.application == null ? null : requireApplication(input.application);
   const policy = await getPolicy(ctx.db);
-  const now = ctx.clock.now();
-  const expiresAt = computeExpiry(now, policy.appPasswordLifetimeDays, input.expiresInDays);
   const secret = generateSecret();
-  const row: AppPasswordsTable = {
-    id: crypto.randomUUID(),
-    user_id: userId,
-    name,
-    name_key: key,
-    secret_hash: ctx.key.hashAppPassword(secret),
-    application,
-    assigned_at: application === null ? null : now,
-    assigned_by: application === null ? null : 'user',
-    created_at: now,
-    expires_at: expiresAt,
-    revoked_at: null,
-    revoked_reason: null,
-    last_used_at: null,
-    last_used_ip: null,
-    last_used_client: null,
-    last_used_application: null,
-  };
-  await ctx.db.transaction().execute(async (trx) => {
-    await lockUser(trx, userId);
-    const { active } = await trx
-      .selectFrom('app_passwords')
-      .select((eb) => eb.fn.countAll<number>().as('active'))
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .executeTakeFirstOrThrow();
-    if (Number(active) >= policy.maxActiveAppPasswords) {
+  const secretHash = ctx.key.hashAppPassword(secret);
+  const record = await ctx.db.transaction().execute(async (trx) => {
+    const owner = await lockUser(trx, userId);
+    if (!owner) throw new SesameError('USER_NOT_FOUND', 'No such user.');
+    if (owner.disabledAt !== null || (requester !== 'cli' && !(await sessionExists(trx, requester.sessionId)))) {
+      throw new SesameError('UNAUTHENTICATED', 'Your session has ended; sign in again.');
+    }
+    // Taken under the lock, so that a password change committed before this one is earlier than its creation.
+    const now = ctx.clock.now();
+    const expiresAt = computeExpiry(now, policy.appPasswordLifetimeDays, input.expiresInDays);
+    if ((await countUsable(trx, userId, now)) >= policy.maxActiveAppPasswords) {
       throw new SesameError(
         'TOO_MANY_APP_PASSWORDS',
         `You already have ${policy.maxActiveAppPasswords} active app passwords, the most allowed; delete one first.`,
       );
     }
     await assertNameFree(trx, userId, key, now);
-    await trx.insertInto('app_passwords').values(row).execute();
+    const created: AppPasswordRecord = {
+      id: crypto.randomUUID(),
+      userId,
+      name,
+      nameKey: key,
+      secretHash,
+      application,
+      assignedAt: application === null ? null : now,
+      assignedBy: application === null ? null : 'user',
+      createdAt: now,
+      expiresAt,
+      revokedAt: null,
+      revokedReason: null,
+      lastUse: null,
+    };
+    await insertAppPassword(trx, created);
     await recordAudit(trx, now, actor, {
       action: 'app-password.created',
       targetUserId: userId,
       target: name,
-      details: { appPasswordId: row.id, application, expiresAt: formatInstant(expiresAt) },
+      details: { appPasswordId: created.id, application, expiresAt: formatInstant(expiresAt) },
     });
+    return created;
   });
-  return { appPassword: toView(row, now), secret };
+  return { appPassword: toView(record, record.createdAt), secret };
 }
 
 export async function listAppPasswords(ctx: Context, userId: string): Promise<AppPasswordView[]> {
-  const rows = await ctx.db
-    .selectFrom('app_passwords')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('revoked_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute();
+  const records = await listActive(ctx.db, userId);
   const now = ctx.clock.now();
-  return rows.map((row) => toView(row, now));
-}
-
-async function requireOwnActive(trx: Db, userId: string | null, id: string): Promise<AppPasswordsTable> {
-  let query = trx.selectFrom('app_passwords').selectAll().where('id', '=', id).where('revoked_at', 'is', null);
-  if (userId !== null) query = query.where('user_id', '=', userId);
-  const row = await query.executeTakeFirst();
-  if (!row) throw new SesameError('APP_PASSWORD_NOT_FOUND', 'No such app password.');
-  return row;
+  return records.map((record) => toView(record, now));
 }
 
 /** Renames a password and/or assigns it ("Configurer"); `application: null` unassigns it. */
@@ -183,39 +163,30 @@ export async function updateAppPassword(
     changes.application === undefined ? undefined : changes.application === null ? null : requireApplication(changes.application);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    await lockUser(trx, userId);
-    const row = await requireOwnActive(trx, userId, id);
-    const updated: AppPasswordsTable = { ...row };
+    await lockOwner(trx, userId);
+    const record = await findActive(trx, id, userId);
+    if (!record) throw notFound();
+    const updated: AppPasswordRecord = { ...record };
     if (name !== undefined) {
       await assertNameFree(trx, userId, name.key, now, id);
       updated.name = name.name;
-      updated.name_key = name.key;
+      updated.nameKey = name.key;
     }
-    if (application !== undefined && application !== row.application) {
+    if (application !== undefined && application !== record.application) {
       updated.application = application;
-      updated.assigned_at = application === null ? null : now;
-      updated.assigned_by = application === null ? null : 'user';
+      updated.assignedAt = application === null ? null : now;
+      updated.assignedBy = application === null ? null : 'user';
     }
-    await trx
-      .updateTable('app_passwords')
-      .set({
-        name: updated.name,
-        name_key: updated.name_key,
-        application: updated.application,
-        assigned_at: updated.assigned_at,
-        assigned_by: updated.assigned_by,
-      })
-      .where('id', '=', id)
-      .execute();
+    if (!(await updateNameAndAssignment(trx, updated))) throw notFound();
     await recordAudit(trx, now, actor, {
       action: 'app-password.updated',
       targetUserId: userId,
       target: updated.name,
       details: {
         appPasswordId: id,
-        previousName: row.name,
+        previousName: record.name,
         application: updated.application,
-        previousApplication: row.application,
+        previousApplication: record.application,
       },
     });
     return toView(updated, now);
@@ -231,12 +202,12 @@ async function revoke(
 ): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const row = await requireOwnActive(trx, ownerId, id);
-    await trx.updateTable('app_passwords').set({ revoked_at: now, revoked_reason: reason }).where('id', '=', id).execute();
+    const revoked = await revokeActive(trx, id, ownerId, reason, now);
+    if (!revoked) throw notFound();
     await recordAudit(trx, now, actor, {
       action: reason === 'deleted' ? 'app-password.deleted' : 'app-password.revoked',
-      targetUserId: row.user_id,
-      target: row.name,
+      targetUserId: revoked.userId,
+      target: revoked.name,
       details: { appPasswordId: id },
     });
   });

@@ -6,10 +6,10 @@
  */
 
 export interface StoredAppPassword {
-  username_key: string;
-  disabled_at: number | null;
-  revoked_at: number | null;
-  expires_at: number;
+  usernameKey: string;
+  disabledAt: number | null;
+  revokedAt: number | null;
+  expiresAt: number;
   application: string | null;
 }
 
@@ -26,10 +26,10 @@ export function checkAppPassword(
   claim: { usernameKey: string; application: string | null },
   now: number,
 ): AppPasswordDecision {
-  if (row.username_key !== claim.usernameKey) return { ok: false, reason: 'wrong-user' };
-  if (row.disabled_at !== null) return { ok: false, reason: 'account-disabled' };
-  if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-  if (row.expires_at <= now) return { ok: false, reason: 'expired' };
+  if (row.usernameKey !== claim.usernameKey) return { ok: false, reason: 'wrong-user' };
+  if (row.disabledAt !== null) return { ok: false, reason: 'account-disabled' };
+  if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
   if (claim.application === null) return { ok: true, bindTo: null };
   if (row.application === null) return { ok: true, bindTo: claim.application };
   if (row.application !== claim.application) return { ok: false, reason: 'wrong-application' };

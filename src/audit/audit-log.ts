@@ -1,10 +1,15 @@
 /**
  * The audit log: who did what, when and from where (sign-ins, app-password
  * creations, assignments, deletions, revocations, user and policy changes).
- * Details are plain facts such as names and ids; never a secret.
+ * The actor is always an account (or the system, or the CLI), never a name
+ * a client chose; what the client says about itself is kept apart, labelled
+ * `client`. Details are plain facts such as names and ids; never a secret.
+ * Pages are read from an opaque cursor holding the last entry's (time, id).
  */
 import crypto from 'node:crypto';
+import { SesameError } from '../errors.js';
 import type { Db } from '../db/database.js';
+import { insertAuditRow, listAuditRows, type AuditRow } from '../repositories/audit-log.js';
 
 export type AuditAction =
   | 'session.created'
@@ -20,10 +25,17 @@ export type AuditAction =
   | 'policy.updated';
 
 export interface Actor {
+  /** The acting account, or null for the system and the CLI. */
   userId: string | null;
+  /** The account's username, or 'system' / 'cli'. */
   name: string;
   ip: string;
+  /** The client's description of itself (User-Agent); '' when none. */
+  client: string;
 }
+
+export const SYSTEM_ACTOR: Actor = { userId: null, name: 'system', ip: '', client: '' };
+export const CLI_ACTOR: Actor = { userId: null, name: 'cli', ip: '', client: '' };
 
 export interface AuditEntry {
   action: AuditAction;
@@ -32,48 +44,41 @@ export interface AuditEntry {
   details?: Record<string, string | number | boolean | null>;
 }
 
-export interface AuditRecord {
-  id: string;
-  at: number;
-  actor: string;
-  actorUserId: string | null;
-  action: string;
-  target: string;
-  targetUserId: string | null;
-  ip: string;
-  details: Record<string, unknown>;
-}
+export type AuditRecord = AuditRow;
 
 export async function recordAudit(db: Db, now: number, actor: Actor, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_log')
-    .values({
-      id: crypto.randomUUID(),
-      at: now,
-      actor_user_id: actor.userId,
-      actor: actor.name,
-      action: entry.action,
-      target_user_id: entry.targetUserId ?? null,
-      target: entry.target,
-      ip: actor.ip,
-      details: JSON.stringify(entry.details ?? {}),
-    })
-    .execute();
+  await insertAuditRow(db, {
+    id: crypto.randomUUID(),
+    at: now,
+    actorUserId: actor.userId,
+    actor: actor.name,
+    action: entry.action,
+    targetUserId: entry.targetUserId ?? null,
+    target: entry.target,
+    ip: actor.ip,
+    client: actor.client,
+    details: entry.details ?? {},
+  });
 }
 
-export async function listAudit(db: Db, options: { limit: number; before?: number }): Promise<AuditRecord[]> {
-  let query = db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('id').limit(options.limit);
-  if (options.before !== undefined) query = query.where('at', '<', options.before);
-  const rows = await query.execute();
-  return rows.map((row) => ({
-    id: row.id,
-    at: row.at,
-    actor: row.actor,
-    actorUserId: row.actor_user_id,
-    action: row.action,
-    target: row.target,
-    targetUserId: row.target_user_id,
-    ip: row.ip,
-    details: JSON.parse(row.details) as Record<string, unknown>,
-  }));
+function encodeCursor(entry: { at: number; id: string }): string {
+  return Buffer.from(`${entry.at}/${entry.id}`, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: number; id: string } {
+  const match = /^(\d{1,16})\/([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new SesameError('VALIDATION_FAILED', '"cursor" must be a nextCursor value returned by an earlier page.');
+  return { at: Number(match[1]), id: match[2]! };
+}
+
+/** One page, newest first; `nextCursor` reads the page after it, null after the last. */
+export async function listAudit(
+  db: Db,
+  options: { limit: number; cursor?: string },
+): Promise<{ entries: AuditRecord[]; nextCursor: string | null }> {
+  const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
+  const rows = await listAuditRows(db, options.limit + 1, after);
+  const entries = rows.slice(0, options.limit);
+  const last = entries[entries.length - 1];
+  return { entries, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
 }

@@ -1,13 +1,13 @@
 /**
  * The one authenticator of every Basic-auth endpoint (SPEC §2, §3).
  *
- * Order: parse the header, consult throttling, then look the secret up as an
- * app password by its keyed hash (one indexed lookup joining the user), then,
- * only where policy allows, try the primary password of a local account
- * without 2FA. Every failure — unknown user, wrong secret, expired, revoked,
- * wrong application, disabled account, malformed header — does the same
- * work and ends in the same UNAUTHENTICATED error; only throttling answers
- * differently (429), and it never checks the secret.
+ * Order: parse the header, then one prepared statement reads the throttle
+ * counters and the app password found by its keyed hash, joined with its
+ * owner; throttling decides first (429 without checking), then the app
+ * password, then, only where policy allows, the primary password of a local
+ * account without 2FA. Every failure — unknown user, wrong secret, expired,
+ * revoked, wrong application, disabled account, malformed header — does the
+ * same work and ends in the same UNAUTHENTICATED error.
  */
 import { SesameError } from '../errors.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -15,11 +15,14 @@ import { checkAppPassword } from '../app-passwords/verify.js';
 import { checkAccountPassword } from '../accounts/primary-password.js';
 import { usernameKey } from '../accounts/username.js';
 import { getPolicy } from '../policy/policy.js';
+import { bindIfUnassigned, readForBasicAuth, type BasicAuthCandidate } from '../repositories/app-passwords.js';
+import { findUserByKey } from '../repositories/users.js';
+import { guardedAttempt, type AttemptGuard } from '../throttle/guarded-attempt.js';
+import { throttleStateOf } from '../throttle/throttle.js';
 import type { UsageRecorder } from '../connections/usage-recorder.js';
 import type { Context } from '../context.js';
 import type { Principal } from './principal.js';
 import { parseBasicAuthorization, type BasicCredentials } from './basic-header.js';
-import { guardedAttempt, type AttemptGuard } from './attempt.js';
 
 export interface AuthContext extends Context {
   usage: UsageRecorder;
@@ -40,21 +43,22 @@ export function unauthenticated(): SesameError {
 export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt): Promise<Principal> {
   const parsed = parseBasicAuthorization(attempt.authorization);
   if (parsed.kind === 'absent') throw unauthenticated();
-  const usernameKeyOrNull = parsed.kind === 'basic' ? usernameKey(parsed.credentials.username) : null;
+  const credentials = parsed.kind === 'basic' ? parsed.credentials : null;
+  const key = credentials === null ? null : usernameKey(credentials.username);
+  let candidate: BasicAuthCandidate | null = null;
   return guardedAttempt(
     ctx,
-    {
-      ip: attempt.ip,
-      client: attempt.client,
-      usernameKey: usernameKeyOrNull,
-      method: 'app-password',
-      application: attempt.application ?? '',
-    },
+    { ip: attempt.ip, client: attempt.client, usernameKey: key, method: 'app-password', application: attempt.application },
     (guard) =>
-      parsed.kind === 'basic' && usernameKeyOrNull !== null
-        ? verifyBasicCredentials(ctx, parsed.credentials, usernameKeyOrNull, attempt, guard)
+      credentials !== null && key !== null
+        ? verifyBasicCredentials(ctx, credentials, key, candidate, attempt, guard)
         : Promise.resolve(null),
     unauthenticated,
+    async (keys, now) => {
+      const read = await readForBasicAuth(ctx.db, ctx.key.hashAppPassword(credentials?.password ?? ''), keys);
+      candidate = read.candidate;
+      return throttleStateOf(keys, (k) => read.counters.get(k), now);
+    },
   );
 }
 
@@ -62,75 +66,55 @@ async function verifyBasicCredentials(
   ctx: AuthContext,
   credentials: BasicCredentials,
   key: string,
+  candidate: BasicAuthCandidate | null,
   attempt: BasicAttempt,
   guard: AttemptGuard,
 ): Promise<Principal | null> {
   const now = ctx.clock.now();
-  const row = await ctx.db
-    .selectFrom('app_passwords')
-    .innerJoin('users', 'users.id', 'app_passwords.user_id')
-    .select([
-      'app_passwords.id',
-      'app_passwords.name',
-      'app_passwords.application',
-      'app_passwords.expires_at',
-      'app_passwords.revoked_at',
-      'app_passwords.last_used_at',
-      'users.id as user_id',
-      'users.username',
-      'users.username_key',
-      'users.role',
-      'users.disabled_at',
-    ])
-    .where('app_passwords.secret_hash', '=', ctx.key.hashAppPassword(credentials.password))
-    .executeTakeFirst();
-
-  if (row) {
-    const decision = checkAppPassword(row, { usernameKey: key, application: attempt.application }, now);
-    if (decision.ok && (decision.bindTo === null || (await bindOnFirstUse(ctx, row, decision.bindTo, attempt, now)))) {
+  if (candidate) {
+    const decision = checkAppPassword(candidate, { usernameKey: key, application: attempt.application }, now);
+    if (decision.ok && (decision.bindTo === null || (await bindOnFirstUse(ctx, candidate, decision.bindTo, attempt, now)))) {
       await ctx.usage.record({
-        appPasswordId: row.id,
-        userId: row.user_id,
+        appPasswordId: candidate.id,
+        userId: candidate.userId,
         usernameKey: key,
-        application: attempt.application ?? '',
+        application: attempt.application,
         ip: attempt.ip,
         client: attempt.client,
-        lastWrittenAt: row.last_used_at,
+        lastWrittenAt: candidate.lastUsedAt,
       });
-      return { userId: row.user_id, username: row.username, role: row.role, via: 'app-password', appPasswordId: row.id };
+      return {
+        via: 'app-password',
+        userId: candidate.userId,
+        username: candidate.username,
+        role: candidate.role,
+        appPasswordId: candidate.id,
+      };
     }
   }
   return verifyPrimaryPassword(ctx, credentials, key, attempt, guard);
 }
 
-/** Binds an unassigned password to the first application that uses it; false if another won the race. */
+/** Binds an unassigned password to the first application that uses it; false if another won the race or it was revoked. */
 async function bindOnFirstUse(
   ctx: AuthContext,
-  row: { id: string; name: string; user_id: string },
+  candidate: BasicAuthCandidate,
   application: string,
   attempt: BasicAttempt,
   now: number,
 ): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
-    const result = await trx
-      .updateTable('app_passwords')
-      .set({ application, assigned_at: now, assigned_by: 'first-use' })
-      .where('id', '=', row.id)
-      .where('application', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 0) {
-      const current = await trx.selectFrom('app_passwords').select('application').where('id', '=', row.id).executeTakeFirst();
-      return current?.application === application;
-    }
+    const result = await bindIfUnassigned(trx, candidate.id, application, now);
+    if (!result.bound) return result.application === application;
     await recordAudit(
       trx,
       now,
-      { userId: row.user_id, name: attempt.client || 'client', ip: attempt.ip },
+      { userId: candidate.userId, name: candidate.username, ip: attempt.ip, client: attempt.client },
       {
         action: 'app-password.assigned-on-first-use',
-        targetUserId: row.user_id,
-        target: row.name,
-        details: { appPasswordId: row.id, application },
+        targetUserId: candidate.userId,
+        target: candidate.name,
+        details: { appPasswordId: candidate.id, application },
       },
     );
     return true;
@@ -153,17 +137,18 @@ async function verifyPrimaryPassword(
   const policy = await getPolicy(ctx.db);
   if (!policy.allowPrimaryPasswordOverBasic) return null;
   await guard.beforeGuessableCheck();
-  const row = await ctx.db.selectFrom('users').selectAll().where('username_key', '=', key).executeTakeFirst();
-  const user = await checkAccountPassword(row, credentials.password, { refuseTwoFactorAccounts: true });
+  const user = await checkAccountPassword(await findUserByKey(ctx.db, key), credentials.password, {
+    refuseTwoFactorAccounts: true,
+  });
   if (user === null) return null;
   await ctx.usage.record({
     appPasswordId: null,
     userId: user.id,
     usernameKey: key,
-    application: attempt.application ?? '',
+    application: attempt.application,
     ip: attempt.ip,
     client: attempt.client,
     lastWrittenAt: null,
   });
-  return { userId: user.id, username: user.username, role: user.role, via: 'primary-password' };
+  return { via: 'primary-password', userId: user.id, username: user.username, role: user.role };
 }

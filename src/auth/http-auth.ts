@@ -2,40 +2,49 @@
  * Puts authentication in front of every route, from the route's declared
  * requirement (`config.auth`, default 'session'): session cookie with a CSRF
  * token on state-changing methods, or Basic auth through the one
- * authenticator, or both for GET /me. Also refuses credentials in query
- * strings before any route runs. Basic auth never creates a session.
+ * authenticator, or both for GET /me. Basic auth never creates a session.
  */
 import crypto from 'node:crypto';
 import '@fastify/cookie';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SesameError } from '../errors.js';
 import { validateSessionToken } from '../accounts/sessions.js';
-import { clientOf, addressOf } from '../http/request-source.js';
-import type { Services } from '../http/services.js';
-import { authenticateBasic, unauthenticated } from './authenticator.js';
+import type { Config } from '../config/config.js';
+import { clientOf, addressOf } from './request-source.js';
+import { authenticateBasic, unauthenticated, type AuthContext } from './authenticator.js';
 import type { Principal } from './principal.js';
 
-const CREDENTIAL_QUERY_KEYS = new Set([
-  'password',
-  'passwd',
-  'pass',
-  'pwd',
-  'secret',
-  'app_password',
-  'apppassword',
-  'token',
-  'access_token',
-  'auth',
-  'authorization',
-  'api_key',
-  'apikey',
-  'session',
-]);
+/** What authentication needs of the server: the domain context, the usage recorder, the public URL. */
+export interface AuthServices extends AuthContext {
+  config: Pick<Config, 'publicUrl'>;
+}
+
+/**
+ * Who may call a route: nobody in particular, a signed-in user, an admin, a
+ * user by session or Basic auth, or whoever the route's surface authenticates
+ * (set by the surface plugin itself, see surfaces/basic-surface.ts).
+ */
+export type AuthRequirement = 'none' | 'session' | 'admin' | 'session-or-basic' | 'surface';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The raw session token, when the request came with a valid session cookie. */
+    sessionToken: string | null;
+  }
+  interface FastifyContextConfig {
+    auth?: AuthRequirement;
+    /** Answer 401s with a Basic challenge. */
+    basicChallenge?: boolean;
+    /** The Basic-auth surface the route belongs to (surfaces/registry.ts). */
+    surface?: string;
+  }
+}
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
 
-export function sessionCookieName(services: Services): string {
+export function sessionCookieName(services: AuthServices): string {
   return services.config.publicUrl.protocol === 'https:' ? '__Host-sesame_session' : 'sesame_session';
 }
 
@@ -45,7 +54,7 @@ function sameToken(a: string, b: string): boolean {
   return left.length === right.length && crypto.timingSafeEqual(left, right);
 }
 
-async function authenticateSession(services: Services, request: FastifyRequest): Promise<boolean> {
+async function authenticateSession(services: AuthServices, request: FastifyRequest): Promise<boolean> {
   const token = request.cookies[sessionCookieName(services)];
   if (!token) return false;
   const session = await validateSessionToken(services, token);
@@ -58,10 +67,10 @@ async function authenticateSession(services: Services, request: FastifyRequest):
   }
   request.sessionToken = token;
   request.principal = {
+    via: 'session',
     userId: session.userId,
     username: session.username,
     role: session.role,
-    via: 'session',
     sessionId: session.id,
   };
   return true;
@@ -73,7 +82,7 @@ async function authenticateSession(services: Services, request: FastifyRequest):
  * route goes through here.
  */
 export async function authenticateBasicRequest(
-  services: Services,
+  services: AuthServices,
   request: FastifyRequest,
   application: string | null,
 ): Promise<Principal> {
@@ -86,11 +95,10 @@ export async function authenticateBasicRequest(
   return request.principal;
 }
 
-async function authenticate(app: FastifyInstance, request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+async function authenticate(services: AuthServices, request: FastifyRequest): Promise<void> {
   const requirement = request.routeOptions.config.auth ?? 'session';
   // Unknown routes answer 404 to everyone; a surface's own hook authenticates its routes.
   if (requirement === 'none' || requirement === 'surface' || request.is404) return;
-  const services = app.sesame;
   if (requirement === 'session-or-basic' && request.headers.authorization !== undefined) {
     await authenticateBasicRequest(services, request, null);
     return;
@@ -102,19 +110,17 @@ async function authenticate(app: FastifyInstance, request: FastifyRequest, _repl
 }
 
 export const httpAuth = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { services: AuthServices }) => {
     app.decorateRequest('principal', null);
     app.decorateRequest('sessionToken', null);
-    app.addHook('onRequest', async (request) => {
-      const query = request.query;
-      if (query && typeof query === 'object' && Object.keys(query).some((k) => CREDENTIAL_QUERY_KEYS.has(k.toLowerCase()))) {
-        throw new SesameError(
-          'CREDENTIALS_IN_QUERY',
-          'Credentials must never be sent in a URL; send them in the Authorization header or the request body.',
-        );
-      }
-    });
-    app.addHook('onRequest', (request, reply) => authenticate(app, request, reply));
+    app.addHook('onRequest', (request) => authenticate(options.services, request));
   },
   { name: 'sesame-http-auth', dependencies: ['@fastify/cookie'] },
 );
+
+/** The principal of a route that requires a session ('session' or 'admin'): always a session one there. */
+export function sessionPrincipal(request: FastifyRequest): Extract<Principal, { via: 'session' }> {
+  const principal = request.principal;
+  if (principal?.via !== 'session') throw unauthenticated();
+  return principal;
+}

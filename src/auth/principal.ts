@@ -1,13 +1,15 @@
 /**
- * Who a request acts for, however it authenticated. Routes see only this.
+ * Who a request acts for, and how it proved it. Routes see only this.
  */
 import type { Role } from '../db/schema.js';
 
-export interface Principal {
+interface Account {
   userId: string;
   username: string;
   role: Role;
-  via: 'session' | 'app-password' | 'primary-password';
-  sessionId?: string;
-  appPasswordId?: string;
 }
+
+export type Principal =
+  | (Account & { via: 'session'; sessionId: string })
+  | (Account & { via: 'app-password'; appPasswordId: string })
+  | (Account & { via: 'primary-password' });

@@ -8,9 +8,9 @@ import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../config/config.js';
 import { systemClock, type Context } from '../context.js';
 import { openDatabase } from '../db/database.js';
-import { checkKeyFingerprint, loadServerKey } from '../security/server-key.js';
-import type { Actor } from '../audit/audit-log.js';
-import { createUser, disableUser, listUsers, requireUserRow, setPrimaryPassword } from '../accounts/users.js';
+import { openServerKey } from '../security/server-key.js';
+import { CLI_ACTOR } from '../audit/audit-log.js';
+import { createUser, disableUser, listUsers, requireUserNamed, setPrimaryPassword } from '../accounts/users.js';
 import { generateInitialPassword } from '../accounts/first-admin.js';
 import { createAppPassword, listAppPasswords, revokeAppPassword } from '../app-passwords/store.js';
 import { serve } from './serve.js';
@@ -30,8 +30,6 @@ export interface CliIo {
   stdout: Writable;
   parseArgs: typeof ParseArgs;
 }
-
-const CLI_ACTOR: Actor = { userId: null, name: 'cli', ip: '' };
 
 const HELP = {
   main: `Usage: sesame <command>
@@ -74,10 +72,9 @@ async function readPassword(stdin: Readable): Promise<string> {
 
 async function withContext<T>(io: CliIo, run: (ctx: Context) => Promise<T>): Promise<T> {
   const config = io.loadConfig();
-  const key = loadServerKey(config);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
-    await checkKeyFingerprint(db, key);
+    const key = await openServerKey(db, config);
     return await run({ db, key, clock: systemClock });
   } finally {
     await db.destroy();
@@ -183,7 +180,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     case 'user disable': {
       allowOnly();
       const [username] = expectPositionals(1);
-      await withContext(io, async (ctx) => disableUser(ctx, (await requireUserRow(ctx, username!)).id, CLI_ACTOR));
+      await withContext(io, async (ctx) => disableUser(ctx, (await requireUserNamed(ctx, username!)).id, CLI_ACTOR));
       io.stdout.write(`Disabled "${username}": sessions ended, app passwords refused.\n`);
       return 0;
     }
@@ -193,7 +190,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       if (!values['password-stdin']) throw new UsageError('--password-stdin is required', help);
       const password = await readPassword(io.stdin);
       const result = await withContext(io, async (ctx) =>
-        setPrimaryPassword(ctx, (await requireUserRow(ctx, username!)).id, password, CLI_ACTOR),
+        setPrimaryPassword(ctx, (await requireUserNamed(ctx, username!)).id, password, CLI_ACTOR),
       );
       io.stdout.write(`Password changed for "${username}"; ${result.revokedAppPasswords} app password(s) revoked.\n`);
       return 0;
@@ -209,13 +206,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const created = await withContext(io, async (ctx) =>
         createAppPassword(
           ctx,
-          (await requireUserRow(ctx, username)).id,
+          (await requireUserNamed(ctx, username)).id,
           {
             name: label,
             application: values.app ?? null,
             ...(expiresRaw === undefined ? {} : { expiresInDays: Number(expiresRaw) }),
           },
           CLI_ACTOR,
+          'cli',
         ),
       );
       io.stdout.write(
@@ -228,7 +226,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       allowOnly('user');
       expectPositionals(0);
       const username = requireOption('user');
-      const list = await withContext(io, async (ctx) => listAppPasswords(ctx, (await requireUserRow(ctx, username)).id));
+      const list = await withContext(io, async (ctx) => listAppPasswords(ctx, (await requireUserNamed(ctx, username)).id));
       const rows = list.map((p) => [
         p.id,
         p.name,

@@ -1,8 +1,9 @@
 /**
- * `sesame serve`: builds the server, creates the first administrator on an
- * empty database (printing its password once, on the console, never in the
- * log), listens — in WORKERS processes when more than one (cli/workers.ts) —
- * and shuts down cleanly on SIGINT/SIGTERM.
+ * `sesame serve`: builds the server, listens — in WORKERS processes when
+ * more than one (cli/workers.ts) — and only then, so that a start that
+ * fails creates nobody, makes sure an administrator exists, printing a
+ * created one's password once, on the console, never in the log. Shuts
+ * down cleanly on SIGINT/SIGTERM.
  */
 import type { Writable } from 'node:stream';
 import type { Config } from '../config/config.js';
@@ -31,25 +32,35 @@ export async function serve(config: Config, console: Writable): Promise<void> {
     leaveCluster();
     return;
   }
-  const admin = await ensureFirstAdmin(server.services);
   let stop: () => Promise<void>;
-  if (config.workers > 1) {
-    // The primary only migrates and creates the first admin; the workers serve.
+  try {
+    if (config.workers > 1) {
+      // The primary migrates and makes sure of the administrator; the workers serve.
+      ({ stop } = await startWorkers(config.workers));
+    } else {
+      await server.app.listen({ host: config.host, port: config.port });
+      stop = async () => undefined;
+    }
+  } catch (error) {
     await server.close();
-    ({ stop } = await startWorkers(config.workers));
-  } else {
-    await server.app.listen({ host: config.host, port: config.port });
-    stop = () => server.close();
+    throw error;
   }
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite in ${config.dataDir}`;
   const processes = config.workers > 1 ? `, ${config.workers} processes` : '';
   console.write(`Sésame is listening on ${config.publicUrl.origin} (${where}${processes}).\n`);
-  if (admin) {
+  const admin = await ensureFirstAdmin(server.services);
+  if (admin.kind === 'created') {
     console.write(
       `\nFirst start: created the administrator "${admin.username}" with the password\n\n    ${admin.password}\n\n` +
         'It is shown this once; sign in and change it.\n\n',
     );
+  } else if (admin.kind === 'name-taken') {
+    console.write(
+      `\nThere is no administrator, and the name "${admin.username}" belongs to a regular account.\n` +
+        'Create one with: sesame user add NAME --admin\n\n',
+    );
   }
   await untilSignal();
   await stop().catch(() => undefined);
+  await server.close();
 }

@@ -8,7 +8,8 @@
  */
 import type { Clock } from '../context.js';
 import type { Db } from '../db/database.js';
-import { recordConnection } from './connections.js';
+import { recordLastUse } from '../repositories/app-passwords.js';
+import { upsertConnection } from '../repositories/connections.js';
 
 export const USAGE_WRITE_INTERVAL_MS = 60_000;
 
@@ -17,7 +18,8 @@ export interface CredentialUse {
   appPasswordId: string | null;
   userId: string;
   usernameKey: string;
-  application: string;
+  /** null: a use that named no application (GET /me). */
+  application: string | null;
   ip: string;
   client: string;
   /** The credential's last recorded use as read during verification (written by any node). */
@@ -27,7 +29,7 @@ export interface CredentialUse {
 interface Aggregate {
   ip: string;
   client: string;
-  application: string;
+  application: string | null;
   firstSeen: number;
   lastSeen: number;
   count: number;
@@ -37,7 +39,7 @@ interface Pending {
   appPasswordId: string | null;
   userId: string;
   usernameKey: string;
-  last: { at: number; ip: string; client: string; application: string };
+  last: { at: number; ip: string; client: string; application: string | null };
   aggregates: Map<string, Aggregate>;
 }
 
@@ -115,23 +117,12 @@ export class UsageRecorder {
     this.lastWrite.set(credential, this.clock.now());
     const appPasswordId = entry.appPasswordId;
     await this.db.transaction().execute(async (trx) => {
-      if (appPasswordId !== null) {
-        await trx
-          .updateTable('app_passwords')
-          .set({
-            last_used_at: entry.last.at,
-            last_used_ip: entry.last.ip,
-            last_used_client: entry.last.client,
-            last_used_application: entry.last.application,
-          })
-          .where('id', '=', appPasswordId)
-          .execute();
-      }
+      if (appPasswordId !== null) await recordLastUse(trx, appPasswordId, entry.last);
       for (const aggregate of entry.aggregates.values()) {
-        await recordConnection(trx, {
+        await upsertConnection(trx, {
           usernameKey: entry.usernameKey,
           userId: entry.userId,
-          credential: appPasswordId ?? '',
+          appPasswordId,
           method: appPasswordId === null ? 'primary-password' : 'app-password',
           application: aggregate.application,
           ip: aggregate.ip,

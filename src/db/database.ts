@@ -3,11 +3,20 @@
  * PostgreSQL when a URL is given, then brings the schema up to date. This is
  * the only place that knows which driver is in use.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Dialect, type LogEvent } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type Dialect,
+  type LogEvent,
+  type SqliteDialectConfig,
+} from 'kysely';
+import { preparePrivateDirectory, preparePrivateFile, restrictIfPresent } from '../security/private-files.js';
 import { migrationProvider } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -33,15 +42,104 @@ function postgresDialect(url: string): Dialect {
   return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types }) });
 }
 
+/** Memory map of the SQLite file for reads (a ceiling, not an allocation). */
+const MMAP_BYTES = 256 * 1024 * 1024;
+/** Page cache of the read-only connection, KiB. */
+const READ_CACHE_KIB = 64 * 1024;
+
+/** Most distinct statements kept prepared; far above the number the code has. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 as Kysely sees it (its `{ prepare, close }` shape), with
+ * each statement prepared once and reused: Kysely asks to prepare a
+ * statement for every query it runs, which would otherwise re-parse the SQL.
+ */
+function withPreparedStatements(file: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => file.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = file.prepare(sql);
+        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Runs one read-only statement and returns its rows synchronously. */
+export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[];
+
+const directReaders = new WeakMap<Db, DirectReader>();
+
+/**
+ * On SQLite, a second, read-only connection on the same file that runs a
+ * prepared statement synchronously, outside Kysely's one-connection queue:
+ * it sees what is committed (WAL), never a transaction in progress. The hot
+ * path reads through it; undefined on PostgreSQL, where the pool serves.
+ */
+export function directReaderOf(db: Db): DirectReader | undefined {
+  return directReaders.get(db);
+}
+
+function sqliteDirectReader(file: string, onQuery: DatabaseOptions['onQuery']): DirectReader & { close(): void } {
+  const connection = new SqliteDatabase(file, { readonly: true });
+  connection.pragma('busy_timeout = 5000');
+  // Pages are read through a memory map and kept in a larger cache: index probes over many
+  // passwords then cost no read() system call each.
+  connection.pragma(`mmap_size = ${MMAP_BYTES}`);
+  connection.pragma(`cache_size = -${READ_CACHE_KIB}`);
+  const statements = new Map<string, SqliteDatabase.Statement>();
+  const read = (sql: string, parameters: readonly unknown[]) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = connection.prepare(sql);
+      if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+    }
+    const started = performance.now();
+    const rows = statement.all(...parameters);
+    onQuery?.({
+      level: 'query',
+      query: CompiledQuery.raw(sql, [...parameters]),
+      queryDurationMillis: performance.now() - started,
+    });
+    return rows;
+  };
+  return Object.assign(read, { close: () => connection.close() });
+}
+
+function sqliteFile(dataDir: string): string {
+  return path.join(dataDir, 'sesame.db');
+}
+
 function sqliteDialect(dataDir: string): Dialect {
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = new SqliteDatabase(path.join(dataDir, 'sesame.db'));
+  preparePrivateDirectory(dataDir);
+  const location = sqliteFile(dataDir);
+  // SQLite creates its -wal and -shm files with the database file's mode.
+  preparePrivateFile(location);
+  for (const companion of ['-wal', '-shm', '-journal']) restrictIfPresent(location + companion);
+  const file = new SqliteDatabase(location);
   // WAL lets the CLI work on the database while the server runs.
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: file });
+  file.pragma(`mmap_size = ${MMAP_BYTES}`);
+  return new SqliteDialect({ database: withPreparedStatements(file) });
+}
+
+/** Opens the read-only connection once the schema exists, and closes it with the database. */
+function attachDirectReader(db: Db, file: string, onQuery: DatabaseOptions['onQuery']): void {
+  const reader = sqliteDirectReader(file, onQuery);
+  directReaders.set(db, reader);
+  const destroy = db.destroy.bind(db);
+  db.destroy = async () => {
+    reader.close();
+    await destroy();
+  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
@@ -54,5 +152,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
     await db.destroy();
     throw error;
   }
+  if (!options.databaseUrl) attachDirectReader(db, sqliteFile(options.dataDir), options.onQuery);
   return db;
 }

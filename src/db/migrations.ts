@@ -159,8 +159,19 @@ const webdav: Migration = {
   },
 };
 
+/** Audit entries get the client apart from the actor, and a (time, id) index for paging. */
+const auditClientAndCursor: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('audit_log')
+      .addColumn('client', 'text', (c) => c.notNull().defaultTo(''))
+      .execute();
+    await db.schema.createIndex('audit_log_at_id').on('audit_log').columns(['at', 'id']).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '003_webdav': webdav };
+    return { '0001_initial': initial, '002_audit_client': auditClientAndCursor, '003_webdav': webdav };
   },
 };

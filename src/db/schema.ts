@@ -15,7 +15,7 @@ export type Outcome = 'success' | 'failure';
 export interface UsersTable {
   id: string;
   username: string;
-  /** Lower-cased NFC username: the unique lookup key. */
+  /** PRECIS UsernameCaseMapped form (width-mapped, case-folded, NFC): the unique lookup key. */
   username_key: string;
   role: Role;
   auth_source: AuthSource;
@@ -97,6 +97,8 @@ export interface AuditLogTable {
   target_user_id: string | null;
   target: string;
   ip: string;
+  /** The client's User-Agent, labelled as such; never the actor. */
+  client: string;
   /** JSON object; never a secret. */
   details: string;
 }

@@ -1,13 +1,69 @@
 /**
- * Turns every error into `{ "error": { "code", "message" } }` with a stable
- * code: SesameError as it is, schema failures as VALIDATION_FAILED, other
- * client errors as REQUEST_INVALID, anything else as INTERNAL (logged, not
- * shown). Basic-auth routes add the challenge to their 401s.
+ * Turns every error into a reply with a stable code, framework-raised ones
+ * included (malformed URL, bad JSON, body too large, unsupported media type,
+ * unknown route, malformed HTTP): SesameError as it is, schema failures as
+ * VALIDATION_FAILED, Fastify's own errors by their code, other client errors
+ * as REQUEST_INVALID, anything else as INTERNAL (logged, never shown).
+ * Classifying is separate from formatting: the JSON API's format,
+ * `{ "error": { "code", "message" } }`, is chosen in `sendError`, the one
+ * place where another surface (WebDAV's XML) would choose its own by path.
+ * Basic-auth routes add the challenge to their 401s.
  */
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
-import { isSesameError } from '../errors.js';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { ERROR_STATUS, isSesameError, type ErrorCode } from '../errors.js';
+import { describeSchemaFailure } from './validation.js';
 
-export const BASIC_CHALLENGE = 'Basic realm="Sésame", charset="UTF-8"';
+/** An ASCII realm (clients read header bytes as Latin-1); the RFC 7617 charset asks for UTF-8 user names. */
+export const BASIC_CHALLENGE = 'Basic realm="Sesame", charset="UTF-8"';
+
+/** What a client is told about an error, whatever the surface's format. */
+export interface Problem {
+  status: number;
+  code: ErrorCode | 'INTERNAL';
+  message: string;
+  retryAfter?: number;
+}
+
+/** Fastify's own client errors, by their code. */
+const FRAMEWORK_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_BAD_URL: { code: 'URL_INVALID', message: 'The URL is not valid (malformed percent-encoding).' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'MEDIA_TYPE_UNSUPPORTED',
+    message: 'This request body must be sent as application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'REQUEST_INVALID',
+    message: 'The Content-Length does not match the body.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'The request body is too large.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BODY_INVALID_JSON', message: 'The request body is empty; JSON was expected.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'BODY_INVALID_JSON', message: 'The request body is not valid JSON.' },
+};
+
+const NOT_FOUND: Problem = { status: 404, code: 'NOT_FOUND', message: 'No such resource.' };
+const INTERNAL: Problem = { status: 500, code: 'INTERNAL', message: 'Internal error.' };
+
+function problemOf(code: ErrorCode, message: string): Problem {
+  return { status: ERROR_STATUS[code], code, message };
+}
+
+/** The stable code, status and message of any error; null for an unexpected (server) error. */
+export function classifyError(error: FastifyError): Problem | null {
+  if (isSesameError(error)) {
+    return {
+      ...problemOf(error.code, error.message),
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    };
+  }
+  if (error.validation) return problemOf('VALIDATION_FAILED', describeSchemaFailure(error));
+  const known = FRAMEWORK_ERRORS[error.code];
+  if (known) return problemOf(known.code, known.message);
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) return { status, code: 'REQUEST_INVALID', message: 'The request is not valid.' };
+  return null;
+}
 
 /**
  * Basic-only routes always challenge; a route that also takes a session
@@ -20,26 +76,62 @@ function wantsBasicChallenge(request: FastifyRequest): boolean {
   return config.auth !== 'session-or-basic' || request.headers.authorization !== undefined;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (isSesameError(error)) {
-      if (error.code === 'UNAUTHENTICATED' && wantsBasicChallenge(request)) {
-        reply.header('www-authenticate', BASIC_CHALLENGE);
-      }
-      if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-      return reply.status(error.status).send({ error: { code: error.code, message: error.message } });
-    }
-    if (error.validation) {
-      return reply.status(400).send({ error: { code: 'VALIDATION_FAILED', message: `Invalid request: ${error.message}.` } });
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return reply.status(status).send({ error: { code: 'REQUEST_INVALID', message: error.message } });
-    }
-    request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Internal error.' } });
-  });
-  app.setNotFoundHandler((_request, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such resource.' } }),
+/**
+ * The JSON API's error format. It marks itself no-store: errors raised
+ * before routing (a malformed URL) skip the server's reply hooks.
+ */
+function sendApiError(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply
+    .status(problem.status)
+    .header('cache-control', 'no-store')
+    .send({ error: { code: problem.code, message: problem.message } });
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, problem: Problem): FastifyReply {
+  if (problem.code === 'UNAUTHENTICATED' && wantsBasicChallenge(request)) reply.header('www-authenticate', BASIC_CHALLENGE);
+  if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
+  return sendApiError(reply, problem);
+}
+
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const problem = classifyError(error);
+  if (problem === null) request.log.error({ err: error }, 'request failed');
+  return sendError(request, reply, problem ?? INTERNAL);
+}
+
+/**
+ * Errors Fastify raises before routing (a malformed URL): given to the
+ * server as its `frameworkErrors` option, answered like every other error.
+ */
+export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, request, reply) => {
+  handleError(error, request, reply);
+};
+
+const SOCKET_ERRORS: Record<string, ErrorCode> = {
+  HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+};
+
+/**
+ * Malformed HTTP that never becomes a request (bad request line, headers
+ * too large, headers too slow): the same body, written on the socket, which
+ * is then closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const code = SOCKET_ERRORS[error.code ?? ''] ?? 'REQUEST_INVALID';
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify({ error: { code, message: 'The request could not be read as HTTP.' } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
   );
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, NOT_FOUND));
 }

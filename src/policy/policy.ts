@@ -6,6 +6,7 @@ import { SesameError } from '../errors.js';
 import type { Db } from '../db/database.js';
 import type { Context } from '../context.js';
 import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { readPolicyValues, writePolicyValue } from '../repositories/policy.js';
 
 export interface Policy {
   /** Lifetime of a new app password, and the longest a user may choose. */
@@ -47,10 +48,10 @@ function checkValue(key: PolicyKey, value: unknown): void {
 }
 
 export async function getPolicy(db: Db): Promise<Policy> {
-  const rows = await db.selectFrom('policy').select(['key', 'value']).execute();
+  const values = await readPolicyValues(db);
   const policy: Record<string, unknown> = { ...DEFAULT_POLICY };
-  for (const row of rows) {
-    if (row.key in DEFAULT_POLICY) policy[row.key] = JSON.parse(row.value);
+  for (const [key, value] of values) {
+    if (key in DEFAULT_POLICY) policy[key] = value;
   }
   return policy as unknown as Policy;
 }
@@ -63,13 +64,7 @@ export async function updatePolicy(ctx: Context, changes: Partial<Policy>, actor
     checkValue(key, value);
   }
   await ctx.db.transaction().execute(async (trx) => {
-    for (const [key, value] of entries) {
-      await trx
-        .insertInto('policy')
-        .values({ key, value: JSON.stringify(value) })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value) }))
-        .execute();
-    }
+    for (const [key, value] of entries) await writePolicyValue(trx, key, value);
     await recordAudit(trx, ctx.clock.now(), actor, { action: 'policy.updated', target: 'policy', details: { ...changes } });
   });
   return getPolicy(ctx.db);

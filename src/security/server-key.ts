@@ -1,6 +1,7 @@
 /**
  * The server key: 32 random bytes from SESAME_SECRET_KEY or from
- * `<data dir>/secret.key` (created mode 0600 on first start). Purpose-bound
+ * `<data dir>/secret.key` (created mode 0600 on first start, and only then:
+ * never next to a database already set up with a key). Purpose-bound
  * subkeys are derived with HKDF so that app-password hashes, CSRF tokens,
  * sealed TOTP secrets and the key fingerprint never share a key. The database records the
  * fingerprint; a node holding another key refuses to start rather than
@@ -10,7 +11,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SesameError } from '../errors.js';
+import { preparePrivateDirectory } from './private-files.js';
 import type { Db } from '../db/database.js';
+import { setMetaOnce } from '../repositories/meta.js';
 
 export interface ServerKey {
   /** HMAC-SHA-256 of an app-password secret, hex: what is stored and looked up. */
@@ -56,15 +59,42 @@ export function createServerKey(master: Buffer): ServerKey {
   };
 }
 
-function readOrCreateKeyFile(dataDir: string): Buffer {
-  const file = path.join(dataDir, KEY_FILE);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+function statOrNull(file: string): fs.Stats | null {
   try {
-    fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+    return fs.statSync(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
   }
-  if ((fs.statSync(file).mode & 0o077) !== 0) {
+}
+
+function readOrCreateKeyFile(dataDir: string, mayCreate: boolean): Buffer {
+  const file = path.join(dataDir, KEY_FILE);
+  preparePrivateDirectory(dataDir);
+  let stat = statOrNull(file);
+  if (stat === null) {
+    if (!mayCreate) {
+      throw new SesameError(
+        'SECRET_KEY_MISSING',
+        `The key file ${file} is missing, but the database was set up with a key. Restore the key file ` +
+          'or set SESAME_SECRET_KEY to the same key; no new key was written, refusing to start.',
+      );
+    }
+    try {
+      fs.writeFileSync(file, crypto.randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    stat = fs.statSync(file);
+  }
+  if (!stat.isFile()) {
+    throw new SesameError(
+      'CONFIG_INVALID',
+      `Invalid configuration: ${file} must be the key file (64 hexadecimal characters, mode 0600), not a directory or other special file.`,
+    );
+  }
+  // A key file others could read may already be known to them: refused, not silently tightened.
+  if ((stat.mode & 0o077) !== 0) {
     throw new SesameError('CONFIG_INVALID', `Invalid configuration: ${file} must be readable by its owner only (chmod 600).`);
   }
   const hex = fs.readFileSync(file, 'utf8').trim();
@@ -74,24 +104,48 @@ function readOrCreateKeyFile(dataDir: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-export function loadServerKey(options: { secretKeyHex: string | undefined; dataDir: string }): ServerKey {
-  const master = options.secretKeyHex ? Buffer.from(options.secretKeyHex, 'hex') : readOrCreateKeyFile(options.dataDir);
+export interface KeySource {
+  secretKeyHex: string | undefined;
+  dataDir: string;
+  /**
+   * Whether a missing key file may be created: only while the database has
+   * no key fingerprint yet (see isKeyRecorded). A database already set up
+   * with a key never gets a new key file written next to it.
+   */
+  mayCreateKeyFile: boolean;
+}
+
+export function loadServerKey(options: KeySource): ServerKey {
+  const master = options.secretKeyHex
+    ? Buffer.from(options.secretKeyHex, 'hex')
+    : readOrCreateKeyFile(options.dataDir, options.mayCreateKeyFile);
   return createServerKey(master);
+}
+
+/** Whether the database was already set up with a key. */
+export async function isKeyRecorded(db: Db): Promise<boolean> {
+  return (await db.selectFrom('meta').select('key').where('key', '=', FINGERPRINT_META).executeTakeFirst()) !== undefined;
 }
 
 /** Records the key's fingerprint on first start; refuses a different key afterwards. */
 export async function checkKeyFingerprint(db: Db, key: ServerKey): Promise<void> {
-  await db
-    .insertInto('meta')
-    .values({ key: FINGERPRINT_META, value: key.fingerprint })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('meta').select('value').where('key', '=', FINGERPRINT_META).executeTakeFirstOrThrow();
-  if (row.value !== key.fingerprint) {
+  const recorded = await setMetaOnce(db, FINGERPRINT_META, key.fingerprint);
+  if (recorded !== key.fingerprint) {
     throw new SesameError(
       'SECRET_KEY_MISMATCH',
       `This node's secret key (fingerprint ${key.fingerprint}) is not the key this database was set up with ` +
-        `(fingerprint ${row.value}). Every node must use the same SESAME_SECRET_KEY; refusing to start.`,
+        `(fingerprint ${recorded}). Every node must use the same SESAME_SECRET_KEY; refusing to start.`,
     );
   }
+}
+
+/**
+ * The key of an open database: from the environment or the key file (which
+ * may be created only for a database not yet set up), checked against the
+ * recorded fingerprint.
+ */
+export async function openServerKey(db: Db, options: Omit<KeySource, 'mayCreateKeyFile'>): Promise<ServerKey> {
+  const key = loadServerKey({ ...options, mayCreateKeyFile: !(await isKeyRecorded(db)) });
+  await checkKeyFingerprint(db, key);
+  return key;
 }

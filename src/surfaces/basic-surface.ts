@@ -28,7 +28,7 @@ export function mountSurface(app: FastifyInstance, options: SurfaceOptions): voi
   app.addHook('onRequest', async (request) => {
     if (options.isPublic?.(request)) return;
     if (benchUser) {
-      request.principal = { ...benchUser, role: 'user', via: 'app-password' };
+      request.principal = { ...benchUser, role: 'user', via: 'app-password', appPasswordId: 'benchmark-without-authentication' };
       return;
     }
     await authenticateBasicRequest(app.sesame, request, application);

@@ -7,12 +7,12 @@
  * handler over the authenticated user's FileStore.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isSesameError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { authorize } from '../files/authorize.js';
 import type { FileStore } from '../files/file-store.js';
 import { LocalDiskStore } from '../files/local-disk-store.js';
 import { pathKey } from '../files/space-path.js';
-import { BASIC_CHALLENGE } from '../http/error-handler.js';
+import { BASIC_CHALLENGE, classifyError } from '../http/error-handler.js';
 import { mountSurface } from '../surfaces/basic-surface.js';
 import { SURFACES } from '../surfaces/registry.js';
 import { parseDavPath } from './dav-path.js';
@@ -68,21 +68,18 @@ export interface DavSurfaceOptions {
   unauthenticatedUserForBenchmark?: { userId: string; username: string };
 }
 
+/** The same classification as every surface (http/error-handler.ts), written as a WebDAV XML error. */
 function sendError(request: FastifyRequest, reply: FastifyReply, error: FastifyError): FastifyReply {
-  if (isSesameError(error)) {
-    if (error.code === 'UNAUTHENTICATED') reply.header('www-authenticate', BASIC_CHALLENGE);
-    if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
-    return reply
-      .status(error.status)
-      .type('application/xml; charset=utf-8')
-      .send(request.method === 'HEAD' ? undefined : errorBody(PRECONDITIONS[error.code], error.message));
-  }
-  const status = error.statusCode ?? 500;
-  if (status >= 500) request.log.error({ err: error }, 'WebDAV request failed');
+  const classified = classifyError(error);
+  if (classified === null) request.log.error({ err: error }, 'WebDAV request failed');
+  const problem = classified ?? { status: 500, code: 'INTERNAL' as const, message: 'Internal error.' };
+  if (problem.code === 'UNAUTHENTICATED') reply.header('www-authenticate', BASIC_CHALLENGE);
+  if (problem.retryAfter !== undefined) reply.header('retry-after', String(problem.retryAfter));
+  const precondition = problem.code === 'INTERNAL' ? undefined : PRECONDITIONS[problem.code];
   return reply
-    .status(status)
+    .status(problem.status)
     .type('application/xml; charset=utf-8')
-    .send(errorBody(undefined, status >= 500 ? 'Internal error.' : error.message));
+    .send(request.method === 'HEAD' ? undefined : errorBody(precondition, problem.message));
 }
 
 /** The path part of the request target (also for an absolute-form target). */

@@ -7,7 +7,7 @@ import type { FileStat, StorePath } from '../files/file-store.js';
 import { segmentsOf } from '../files/space-path.js';
 import { etagOf, httpDate } from './conditions.js';
 import { hrefOf } from './dav-path.js';
-import type { DavLock } from './lock-repository.js';
+import type { DavLock } from '../repositories/dav-locks.js';
 import { DAV_NS } from './xml-request.js';
 import { escapeXml } from './xml-response.js';
 

@@ -6,14 +6,14 @@
  */
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
-import { lockUser } from '../app-passwords/store.js';
+import { lockUser } from '../repositories/users.js';
 import type { FileStat, StorePath } from '../files/file-store.js';
 import { pathKey, segmentsOf } from '../files/space-path.js';
 import { etagOf } from './conditions.js';
 import { hrefOf, parseDavPath } from './dav-path.js';
 import { headerOf, type DavRequest } from './dav-request.js';
 import { parseIfHeader, submittedTokens, type IfList } from './if-header.js';
-import { deleteLock, extendLock, insertLock, locksAffecting, type DavLock } from './lock-repository.js';
+import { deleteLock, extendLock, insertLock, locksAffecting, type DavLock } from '../repositories/dav-locks.js';
 
 export const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_LOCK_SECONDS = 3600;
@@ -102,7 +102,7 @@ export async function createLock(dav: DavRequest, request: NewLock): Promise<Dav
     expiresAt: now + request.timeoutSeconds * 1000,
   };
   await dav.services.db.transaction().execute(async (trx) => {
-    await lockUser(trx, dav.userId);
+    if (!(await lockUser(trx, dav.userId))) throw new SesameError('USER_NOT_FOUND', 'No such user.');
     const existing = await locksAffecting(trx, dav.userId, key, now, request.depth === 'infinity');
     if (existing.some((other) => other.scope === 'exclusive' || request.scope === 'exclusive')) {
       throw new SesameError('DAV_LOCKED', 'This resource is already locked.');

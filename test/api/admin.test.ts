@@ -161,7 +161,7 @@ for (const dialect of DIALECTS) {
       });
 
       it('refuses a username with a colon (or other invalid ones) with USERNAME_INVALID, changing nothing', async () => {
-        for (const username of ['a:b', '', 'with space', 'x'.repeat(65), 'tab\tname']) {
+        for (const username of ['a:b', '', 'with space', 'x'.repeat(65), 'zero\u200bwidth']) {
           const reply = await assertUnchanged(
             server,
             () => admin.call('/api/v1/admin/users', { method: 'POST', body: { username, password: 'a long password' } }),

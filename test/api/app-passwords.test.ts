@@ -154,8 +154,14 @@ for (const dialect of DIALECTS) {
         assert.equal(plain.status, 201, plain.text);
       });
 
-      it('refuses a name with control characters with NAME_INVALID_CHARACTERS', async () => {
-        for (const name of ['Mon\u0007WebDAV', 'Mon\nWebDAV', 'Mon\tWebDAV', 'Mon\u0000WebDAV', 'Mon\u2028WebDAV']) {
+      it('refuses a name with control characters at the schema with VALIDATION_FAILED', async () => {
+        for (const name of ['Mon\u0007WebDAV', 'Mon\nWebDAV', 'Mon\tWebDAV', 'Mon\u0000WebDAV', 'Mon\u0085WebDAV']) {
+          await refusedCreate({ name }, 400, 'VALIDATION_FAILED');
+        }
+      });
+
+      it('refuses a name with a line separator or an invisible format character with NAME_INVALID_CHARACTERS', async () => {
+        for (const name of ['Mon\u2028WebDAV', 'Mon\u202eWebDAV', 'Mon\u200bWebDAV']) {
           await refusedCreate({ name }, 400, 'NAME_INVALID_CHARACTERS');
         }
       });
@@ -217,7 +223,8 @@ for (const dialect of DIALECTS) {
           [{ name: 'MON webdav' }, 409, 'NAME_TAKEN'],
           [{ name: '' }, 400, 'NAME_REQUIRED'],
           [{ name: 'x'.repeat(65) }, 400, 'NAME_TOO_LONG'],
-          [{ name: 'a\u001bb' }, 400, 'NAME_INVALID_CHARACTERS'],
+          [{ name: 'a\u001bb' }, 400, 'VALIDATION_FAILED'],
+          [{ name: 'a\u202eb' }, 400, 'NAME_INVALID_CHARACTERS'],
           [{ application: 'ftp' }, 400, 'UNKNOWN_APPLICATION'],
           [{ name: 'ok', owner: ownerId }, 400, 'VALIDATION_FAILED'],
           [{}, 400, 'VALIDATION_FAILED'],

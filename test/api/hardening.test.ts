@@ -22,7 +22,7 @@ import { basic, request, signIn, type HttpReply, type Session } from '../helpers
 import { setTotpSecret } from '../../src/accounts/users.js';
 import { currentTotpCode, generateTotpSecret } from '../../src/accounts/totp.js';
 import { sessionCookieName } from '../../src/auth/http-auth.js';
-import { PER_IP, PER_IP_USER } from '../../src/auth/throttle.js';
+import { PER_IP, PER_IP_USER } from '../../src/throttle/throttle.js';
 import {
   ALL_TABLES,
   BASIC_CHALLENGE,
@@ -289,6 +289,27 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(reply.status, 200, reply.text);
         assert.deepEqual(await connectionIps(proxied, session), ['203.0.113.9']);
+      });
+
+      it('with TRUST_PROXY, refuses a forwarded value that is no address with CLIENT_ADDRESS_INVALID, counting nothing', async () => {
+        await userWithSession(proxied, 'xff-garbage');
+        const before = await keysContaining(proxied, 'garbage');
+        for (const forwarded of ['garbage', 'unknown']) {
+          const reply = await postSession(proxied, { username: 'xff-garbage', password: 'wrong password' }, freshIp(), {
+            'x-forwarded-for': forwarded,
+          });
+          assertError(reply, 400, 'CLIENT_ADDRESS_INVALID');
+        }
+        assert.deepEqual(await keysContaining(proxied, 'xff-garbage'), before);
+      });
+
+      it('with TRUST_PROXY, counts a forwarded address:port as the address', async () => {
+        const { session } = await userWithSession(proxied, 'xff-port');
+        const reply = await postSession(proxied, { username: 'xff-port', password: PASSWORD }, freshIp(), {
+          'x-forwarded-for': '203.0.113.44:5555',
+        });
+        assert.equal(reply.status, 200, reply.text);
+        assert.deepEqual(await connectionIps(proxied, session), ['203.0.113.44']);
       });
 
       it('with TRUST_PROXY=127.0.0.0/8, keys the throttle counters on the X-Forwarded-For address', async () => {

@@ -5,18 +5,16 @@
  * under test.
  */
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import type { TestServer } from '../helpers/server.js';
 import { addUser } from '../helpers/server.js';
 import { basic, request, signIn, type HttpReply, type HttpRequest, type Session } from '../helpers/http.js';
-import { hashPassword } from '../../src/accounts/primary-password.js';
 import { createSession } from '../../src/accounts/sessions.js';
-import { usernameKey } from '../../src/accounts/username.js';
+import { findUserById } from '../../src/repositories/users.js';
 import { sessionCookieName } from '../../src/auth/http-auth.js';
 import type { Role } from '../../src/db/schema.js';
 
 export const PASSWORD = 'correct horse battery';
-export const BASIC_CHALLENGE = 'Basic realm="Sésame", charset="UTF-8"';
+export const BASIC_CHALLENGE = 'Basic realm="Sesame", charset="UTF-8"';
 export const EXPIRES_AT_FORM = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/;
 
 let ipCounter = 0;
@@ -117,45 +115,34 @@ export async function addAdmin(server: TestServer, name: string): Promise<Sessio
   return (await userWithSession(server, name, 'admin')).session;
 }
 
-let passwordHash: Promise<string> | undefined;
-
 /**
- * Fast set-up for tests that are not about signing in: a local account with
- * the password PASSWORD (its argon2 hash computed once per process) and a web
- * session opened through the domain, so that a test pays no argon2 time.
- * Sign-in itself is tested through POST /session.
+ * Set-up for tests that are not about signing in: a local account with the
+ * password PASSWORD, created through the domain, and a web session opened
+ * through the domain (no sign-in request). Sign-in itself is tested through
+ * POST /session.
  */
 export async function userWithSession(
   server: TestServer,
   name: string,
   role: Role = 'user',
 ): Promise<{ session: Session; id: string }> {
-  passwordHash ??= hashPassword(PASSWORD);
-  const services = server.server.services;
-  const id = crypto.randomUUID();
-  const now = services.clock.now();
-  await services.db
-    .insertInto('users')
-    .values({
-      id,
-      username: name,
-      username_key: usernameKey(name),
-      role,
-      auth_source: 'local',
-      password_hash: await passwordHash,
-      totp_secret: null,
-      disabled_at: null,
-      password_changed_at: now,
-      created_at: now,
-    })
-    .execute();
-  return { session: await openSession(server, id), id };
+  const user = await addUser(server, name, PASSWORD, role);
+  return { session: await openSession(server, user.id), id: user.id };
 }
 
 /** A web session of an existing user, opened through the domain (no sign-in request). */
 export async function openSession(server: TestServer, userId: string): Promise<Session> {
   const services = server.server.services;
-  const { token } = await createSession(services, { userId, method: 'password', ip: '127.0.0.1', client: 'test' });
+  const user = await findUserById(services.db, userId);
+  const opened = await createSession(services, {
+    userId,
+    verifiedPasswordHash: user?.passwordHash ?? null,
+    method: 'password',
+    ip: '127.0.0.1',
+    client: 'test',
+  });
+  assert.ok(opened, 'the session was opened');
+  const { token } = opened;
   const cookie = `${sessionCookieName(services)}=${token}`;
   const csrf = services.key.csrfToken(token);
   return {

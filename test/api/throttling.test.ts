@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, ManualClock, startServer, addUser, type TestServer } from '../helpers/server.js';
 import { basic, request, signIn, type HttpReply } from '../helpers/http.js';
 import { createAppPassword } from '../../src/app-passwords/store.js';
-import { ACCOUNT_FAILURE_LIMIT, ACCOUNT_LOCK_RETRY_AFTER_S, PER_IP, PER_IP_USER } from '../../src/auth/throttle.js';
+import { ACCOUNT_FAILURE_LIMIT, ACCOUNT_LOCK_RETRY_AFTER_S, PER_IP, PER_IP_USER } from '../../src/throttle/throttle.js';
 
 const PRIMARY = 'correct horse battery';
 const WRONG = 'Wrong-secret-0000000000!';
@@ -34,7 +34,8 @@ for (const dialect of DIALECTS) {
         server.server.services,
         user.id,
         { name: 'Mon WebDAV' },
-        { userId: user.id, name: username, ip: '127.0.0.1' },
+        { userId: user.id, name: username, ip: '127.0.0.1', client: 'test' },
+        'cli',
       );
       return { id: user.id, secret: created.secret };
     }
@@ -205,6 +206,25 @@ for (const dialect of DIALECTS) {
       const fromKnown = await me('nora', nora.secret, '127.0.0.1');
       assert.equal(fromKnown.status, 200, fromKnown.text);
       assert.equal(fromKnown.json.user.username, 'nora');
+    });
+
+    it('keeps the account cap when the owner keeps succeeding with an app password: only the primary password clears it', async () => {
+      const petra = await account('petra');
+      const addresses = Array.from({ length: 25 }, (_, i) => `127.0.7.${10 + i}`);
+      let failures = 0;
+      for (const address of addresses) {
+        const times = Math.min(4, ACCOUNT_FAILURE_LIMIT - failures);
+        await fail('petra', address, times);
+        failures += times;
+        // The owner's sync client succeeds every 4 guesses from its own address.
+        const sync = await me('petra', petra.secret, '127.0.0.1');
+        assert.equal(sync.status, 200, sync.text);
+      }
+      assert.equal(await throttleFailures('account:petra'), ACCOUNT_FAILURE_LIMIT);
+      assertThrottled(await me('petra', WRONG, '127.0.7.99'));
+
+      await signIn(server.url, 'petra', PRIMARY);
+      assert.equal(await throttleFailures('account:petra'), 0, 'a right primary password clears the account count');
     });
 
     it("shows failed attempts in the named user's recent connections with outcome 'failure'", async () => {

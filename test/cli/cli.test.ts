@@ -4,8 +4,10 @@
  * first admin's password once (and never again); users and app passwords
  * managed by the CLI while a spawned server runs on the same data directory
  * (SQLite, key file in DATA_DIR), the server honouring every change at the
- * next request; configuration and domain errors with their codes. One round
- * also runs on PostgreSQL (DATABASE_URL).
+ * next request; configuration and domain errors with their codes; a first
+ * start that fails (port taken) creates nobody, and one after `user add`
+ * still creates the administrator. One round also runs on PostgreSQL
+ * (DATABASE_URL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,7 +22,8 @@ import { openDatabase, type Db } from '../../src/db/database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY_MS = 86_400_000;
-const WAIT_MS = 60_000;
+// Generous: on a loaded machine several tsx processes start at once.
+const WAIT_MS = 120_000;
 
 interface Run {
   code: number | null;
@@ -420,6 +423,60 @@ describe('sesame CLI', { concurrency: true }, () => {
       assert.equal(await server.stop(), 0);
       assert.doesNotMatch(server.output(), /administrator|shown this once/i);
       assert.ok(!server.output().includes(adminPassword));
+    });
+  });
+
+  describe('sesame CLI: the first start', { concurrency: 1 }, () => {
+    const dirs: string[] = [];
+    const running: Running = new Set();
+    after(async () => {
+      await stopAll(running);
+      for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    function freshDataDir(): string {
+      const dir = tempDir('sesame-cli-first-');
+      dirs.push(dir);
+      return dir;
+    }
+
+    it('creates nobody when the first start fails (port taken); the next start creates the admin and prints its password', async () => {
+      const dataDir = freshDataDir();
+      const taken = net.createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as net.AddressInfo).port;
+      let failed: Run;
+      try {
+        failed = await sesame(['serve'], { DATA_DIR: dataDir, PORT: String(port) });
+      } finally {
+        taken.close();
+      }
+      assert.notEqual(failed.code, 0);
+      assert.match(failed.stderr, /EADDRINUSE/);
+      assert.doesNotMatch(failed.stdout, /administrator|password/i);
+      const db = await openDatabase({ databaseUrl: undefined, dataDir });
+      try {
+        assert.equal((await counts(db)).users, 0, 'no account was created by the failed start');
+      } finally {
+        await db.destroy();
+      }
+
+      const server = await serve({ DATA_DIR: dataDir }, running);
+      const password = (await waitForOutput(server, ADMIN_PASSWORD))[1]!;
+      const me = await (await signIn(server.url, 'admin', password)).call('/api/v1/me');
+      assert.equal(me.json.user.role, 'admin');
+      assert.equal(await server.stop(), 0);
+    });
+
+    it('still creates the administrator when `sesame user add` ran before the first start', async () => {
+      const env = { DATA_DIR: freshDataDir() };
+      const added = await sesame(['user', 'add', 'bob', '--password-stdin'], env, 'bob before the first start\n');
+      assert.equal(added.code, 0, added.stderr);
+      const server = await serve(env, running);
+      const password = (await waitForOutput(server, ADMIN_PASSWORD))[1]!;
+      const me = await (await signIn(server.url, 'admin', password)).call('/api/v1/me');
+      assert.equal(me.json.user.role, 'admin');
+      await signIn(server.url, 'bob', 'bob before the first start');
+      assert.equal(await server.stop(), 0);
     });
   });
 

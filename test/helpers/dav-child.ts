@@ -11,8 +11,8 @@ import { createAppPassword } from '../../src/app-passwords/store.js';
 
 const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '8080', LOG_LEVEL: 'silent' });
 const server = await buildServer({ config });
-const actor = { userId: null, name: 'test', ip: '' };
+const actor = { userId: null, name: 'test', ip: '', client: '' };
 const user = await createUser(server.services, { username: 'alice', password: 'correct horse battery', role: 'user' }, actor);
-const { secret } = await createAppPassword(server.services, user.id, { name: 'drive', application: 'webdav' }, actor);
+const { secret } = await createAppPassword(server.services, user.id, { name: 'drive', application: 'webdav' }, actor, 'cli');
 const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`${JSON.stringify({ url, userId: user.id, password: secret })}\n`);

@@ -23,7 +23,8 @@ export async function davAccount(server: TestServer, username: string, applicati
     server.server.services,
     user.id,
     { name: `drive of ${username}`, application },
-    { userId: user.id, name: username, ip: '127.0.0.1' },
+    { userId: user.id, name: username, ip: '127.0.0.1', client: '' },
+    'cli',
   );
   return { userId: user.id, username, password: secret };
 }

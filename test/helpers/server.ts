@@ -125,5 +125,5 @@ export async function addUser(
   password = 'correct horse battery',
   role: 'admin' | 'user' = 'user',
 ) {
-  return createUser(server.server.services, { username, password, role }, { userId: null, name: 'test', ip: '' });
+  return createUser(server.server.services, { username, password, role }, { userId: null, name: 'test', ip: '', client: '' });
 }

@@ -9,10 +9,10 @@ const NOW = Date.UTC(2026, 0, 15, 9, 30, 0);
 
 function stored(overrides: Partial<StoredAppPassword> = {}): StoredAppPassword {
   return {
-    username_key: 'alice',
-    disabled_at: null,
-    revoked_at: null,
-    expires_at: NOW + 86_400_000,
+    usernameKey: 'alice',
+    disabledAt: null,
+    revokedAt: null,
+    expiresAt: NOW + 86_400_000,
     application: 'webdav',
     ...overrides,
   };
@@ -62,35 +62,35 @@ describe('checkAppPassword', () => {
   });
 
   it('refuses a password of a disabled account: account-disabled', () => {
-    assert.deepEqual(checkAppPassword(stored({ disabled_at: NOW - 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+    assert.deepEqual(checkAppPassword(stored({ disabledAt: NOW - 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
       ok: false,
       reason: 'account-disabled',
     });
   });
 
   it('refuses a revoked password: revoked', () => {
-    assert.deepEqual(checkAppPassword(stored({ revoked_at: NOW - 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+    assert.deepEqual(checkAppPassword(stored({ revokedAt: NOW - 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
       ok: false,
       reason: 'revoked',
     });
   });
 
   it('refuses a revoked password even where any application is accepted', () => {
-    assert.deepEqual(checkAppPassword(stored({ revoked_at: NOW - 1 }), { usernameKey: 'alice', application: null }, NOW), {
+    assert.deepEqual(checkAppPassword(stored({ revokedAt: NOW - 1 }), { usernameKey: 'alice', application: null }, NOW), {
       ok: false,
       reason: 'revoked',
     });
   });
 
   it('refuses a password at its expiry instant: expired', () => {
-    assert.deepEqual(checkAppPassword(stored({ expires_at: NOW }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+    assert.deepEqual(checkAppPassword(stored({ expiresAt: NOW }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
       ok: false,
       reason: 'expired',
     });
   });
 
   it('accepts a password one millisecond before its expiry', () => {
-    assert.deepEqual(checkAppPassword(stored({ expires_at: NOW + 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
+    assert.deepEqual(checkAppPassword(stored({ expiresAt: NOW + 1 }), { usernameKey: 'alice', application: 'webdav' }, NOW), {
       ok: true,
       bindTo: null,
     });
@@ -98,9 +98,9 @@ describe('checkAppPassword', () => {
 
   it('never binds an unassigned password that is refused for another reason', () => {
     for (const row of [
-      stored({ application: null, revoked_at: NOW - 1 }),
-      stored({ application: null, expires_at: NOW - 1 }),
-      stored({ application: null, disabled_at: NOW - 1 }),
+      stored({ application: null, revokedAt: NOW - 1 }),
+      stored({ application: null, expiresAt: NOW - 1 }),
+      stored({ application: null, disabledAt: NOW - 1 }),
     ]) {
       const decision = checkAppPassword(row, { usernameKey: 'alice', application: 'webdav' }, NOW);
       assert.equal(decision.ok, false);

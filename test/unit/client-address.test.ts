@@ -1,12 +1,12 @@
 // Unit tests of client addresses as Sésame counts them
-// (src/http/client-address.ts): an IPv4-mapped IPv6 address is written as
-// IPv4, every other address is kept as given; for throttling, an IPv4
+// (src/throttle/client-address.ts): an IPv4-mapped IPv6 address is written as
+// IPv4, an address:port loses its port, anything that is not an address is null, every other address is kept as given; for throttling, an IPv4
 // client is its address and an IPv6 client its /64 network, whatever way
 // the address is written (compressed, expanded, upper case, zone index,
 // embedded IPv4 tail).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeAddress, throttleNetwork } from '../../src/http/client-address.js';
+import { normalizeAddress, throttleNetwork } from '../../src/throttle/client-address.js';
 
 describe('normalizeAddress', () => {
   it('writes an IPv4-mapped IPv6 address as the IPv4 address', () => {
@@ -30,6 +30,22 @@ describe('normalizeAddress', () => {
   ]) {
     it(`keeps ${address} unchanged`, () => {
       assert.equal(normalizeAddress(address), address);
+    });
+  }
+});
+
+describe('normalizeAddress of forwarded values', () => {
+  it('drops the port of a forwarded IPv4 address:port', () => {
+    assert.equal(normalizeAddress('1.2.3.4:5555'), '1.2.3.4');
+  });
+
+  it('drops the brackets and port of a forwarded [IPv6]:port', () => {
+    assert.equal(normalizeAddress('[2001:db8::1]:443'), '2001:db8::1');
+  });
+
+  for (const value of ['garbage', '', 'unknown', '1.2.3', '999.1.1.1', '1.2.3.4:', 'localhost:80']) {
+    it(`finds no address in ${JSON.stringify(value)}`, () => {
+      assert.equal(normalizeAddress(value), null);
     });
   }
 });

@@ -29,7 +29,7 @@ function randomHex(): string {
 describe('server key file', () => {
   it('is created on first load with mode 0600, holding 32 bytes as 64 hex characters', () => {
     const dataDir = freshDir();
-    loadServerKey({ secretKeyHex: undefined, dataDir });
+    loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true });
     const file = path.join(dataDir, 'secret.key');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.match(fs.readFileSync(file, 'utf8').trim(), /^[0-9a-f]{64}$/);
@@ -37,39 +37,39 @@ describe('server key file', () => {
 
   it('creates a missing data directory readable by its owner only', () => {
     const dataDir = path.join(freshDir(), 'nested', 'data');
-    loadServerKey({ secretKeyHex: undefined, dataDir });
+    loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true });
     assert.equal(fs.statSync(dataDir).mode & 0o777, 0o700);
     assert.ok(fs.existsSync(path.join(dataDir, 'secret.key')));
   });
 
   it('is reused on the next load: same fingerprint, same hashes, file unchanged', () => {
     const dataDir = freshDir();
-    const first = loadServerKey({ secretKeyHex: undefined, dataDir });
+    const first = loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true });
     const content = fs.readFileSync(path.join(dataDir, 'secret.key'), 'utf8');
-    const second = loadServerKey({ secretKeyHex: undefined, dataDir });
+    const second = loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true });
     assert.equal(second.fingerprint, first.fingerprint);
     assert.equal(second.hashAppPassword('aB3!secret'), first.hashAppPassword('aB3!secret'));
     assert.equal(fs.readFileSync(path.join(dataDir, 'secret.key'), 'utf8'), content);
   });
 
   it('gives two data directories two different keys', () => {
-    const a = loadServerKey({ secretKeyHex: undefined, dataDir: freshDir() });
-    const b = loadServerKey({ secretKeyHex: undefined, dataDir: freshDir() });
+    const a = loadServerKey({ secretKeyHex: undefined, dataDir: freshDir(), mayCreateKeyFile: true });
+    const b = loadServerKey({ secretKeyHex: undefined, dataDir: freshDir(), mayCreateKeyFile: true });
     assert.notEqual(a.fingerprint, b.fingerprint);
   });
 
   it('loses to SESAME_SECRET_KEY: the environment key is used even when a key file exists', () => {
     const dataDir = freshDir();
-    const fromFile = loadServerKey({ secretKeyHex: undefined, dataDir });
+    const fromFile = loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true });
     const hex = randomHex();
-    const fromEnv = loadServerKey({ secretKeyHex: hex, dataDir });
+    const fromEnv = loadServerKey({ secretKeyHex: hex, dataDir, mayCreateKeyFile: true });
     assert.equal(fromEnv.fingerprint, createServerKey(Buffer.from(hex, 'hex')).fingerprint);
     assert.notEqual(fromEnv.fingerprint, fromFile.fingerprint);
   });
 
   it('is not written when the key comes from SESAME_SECRET_KEY', () => {
     const dataDir = freshDir();
-    loadServerKey({ secretKeyHex: randomHex(), dataDir });
+    loadServerKey({ secretKeyHex: randomHex(), dataDir, mayCreateKeyFile: true });
     assert.equal(fs.existsSync(path.join(dataDir, 'secret.key')), false);
   });
 
@@ -80,7 +80,7 @@ describe('server key file', () => {
       fs.writeFileSync(file, `${randomHex()}\n`, { mode: 0o600 });
       fs.chmodSync(file, mode);
       assert.throws(
-        () => loadServerKey({ secretKeyHex: undefined, dataDir }),
+        () => loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true }),
         (error) => isSesameError(error, 'CONFIG_INVALID') && error.message.includes('600'),
       );
     });
@@ -90,7 +90,7 @@ describe('server key file', () => {
     const dataDir = freshDir();
     fs.writeFileSync(path.join(dataDir, 'secret.key'), 'not-a-key-0123456789\n', { mode: 0o600 });
     assert.throws(
-      () => loadServerKey({ secretKeyHex: undefined, dataDir }),
+      () => loadServerKey({ secretKeyHex: undefined, dataDir, mayCreateKeyFile: true }),
       (error) => isSesameError(error, 'CONFIG_INVALID') && !error.message.includes('not-a-key-0123456789'),
     );
   });
@@ -163,7 +163,7 @@ for (const dialect of DIALECTS) {
 
     it('lets the same key through again, also loaded afresh as another node would', async () => {
       await checkKeyFingerprint(db, createServerKey(Buffer.from(hex, 'hex')));
-      await checkKeyFingerprint(db, loadServerKey({ secretKeyHex: hex, dataDir: freshDir() }));
+      await checkKeyFingerprint(db, loadServerKey({ secretKeyHex: hex, dataDir: freshDir(), mayCreateKeyFile: true }));
       assert.deepEqual(await recorded(), [createServerKey(Buffer.from(hex, 'hex')).fingerprint]);
     });
 

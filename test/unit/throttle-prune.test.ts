@@ -6,7 +6,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase, type Db } from '../../src/db/database.js';
-import { PER_IP, pruneThrottle } from '../../src/auth/throttle.js';
+import { PER_IP, pruneThrottle } from '../../src/throttle/throttle.js';
 import { DIALECTS, createPostgresDatabase, tempDir } from '../helpers/server.js';
 
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);

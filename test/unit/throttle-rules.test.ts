@@ -2,7 +2,7 @@
 // that follows the n-th failure, and the keys failures are counted under.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { PER_IP, PER_IP_USER, delayAfterFailures, throttleKeys, type ThrottleRule } from '../../src/auth/throttle.js';
+import { PER_IP, PER_IP_USER, delayAfterFailures, throttleKeys, type ThrottleRule } from '../../src/throttle/throttle.js';
 
 const RULE: ThrottleRule = { free: 5, baseDelayMs: 1_000, maxDelayMs: 15 * 60_000, windowMs: 60 * 60_000 };
 

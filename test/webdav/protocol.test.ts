@@ -155,8 +155,8 @@ for (const dialect of DIALECTS) {
     });
 
     describe('quota', () => {
-      before(() => updatePolicy(server.server.services, { storageQuotaBytes: 4096 }, { userId: null, name: 'test', ip: '' }));
-      after(() => updatePolicy(server.server.services, { storageQuotaBytes: 0 }, { userId: null, name: 'test', ip: '' }));
+      before(() => updatePolicy(server.server.services, { storageQuotaBytes: 4096 }, { userId: null, name: 'test', ip: '', client: '' }));
+      after(() => updatePolicy(server.server.services, { storageQuotaBytes: 0 }, { userId: null, name: 'test', ip: '', client: '' }));
 
       it('refuses a PUT over the quota with 507 before writing, announced by Content-Length', async () => {
         const reply = await dav(server, alice, 'PUT', '/dav/too-big.bin', { body: Buffer.alloc(8192) });

@@ -47,8 +47,8 @@ for (const dialect of DIALECTS) {
       const ctx = server.server.services;
       const make = async (username: string, input: { application?: string | null; expiresInDays?: number }) => {
         const user = await addUser(server, username);
-        const actor = { userId: user.id, name: username, ip: '127.0.0.1' };
-        const created = await createAppPassword(ctx, user.id, { name: 'drive', ...input }, actor);
+        const actor = { userId: user.id, name: username, ip: '127.0.0.1', client: '' };
+        const created = await createAppPassword(ctx, user.id, { name: 'drive', ...input }, actor, 'cli');
         return { user, actor, id: created.appPassword.id, secret: created.secret };
       };
       const sync = await make('r-sync', { application: 'sync' });
@@ -63,7 +63,7 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(works.status, 207, `${p.user.username} works at first`);
       }
-      await revokeAppPassword(ctx, revoked.id, { userId: null, name: 'admin', ip: '127.0.0.1' });
+      await revokeAppPassword(ctx, revoked.id, { userId: null, name: 'admin', ip: '127.0.0.1', client: '' });
       await deleteAppPassword(ctx, deleted.user.id, deleted.id, deleted.actor);
       clock.advance(DAY_MS);
       const credentials = [

@@ -6,13 +6,13 @@
  * locks.
  */
 import { SesameError } from '../../errors.js';
-import { moveFileIds } from '../../files/file-id-repository.js';
+import { moveFileIds } from '../../repositories/file-ids.js';
 import { pathKey } from '../../files/space-path.js';
 import { parseDestination } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { assertMayChange, changeOf } from '../locks.js';
-import { deleteLocksUnder } from '../lock-repository.js';
-import { transferProperties } from '../property-repository.js';
+import { deleteLocksUnder } from '../../repositories/dav-locks.js';
+import { transferProperties } from '../../repositories/dav-properties.js';
 import { removeSubtree } from './delete-mkcol.js';
 
 function isWithin(inner: readonly string[], outer: readonly string[]): boolean {

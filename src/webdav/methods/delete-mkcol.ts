@@ -4,15 +4,15 @@
  * properties, file ids and locks of what it removed.
  */
 import { SesameError } from '../../errors.js';
-import { forgetFileIds } from '../../files/file-id-repository.js';
+import { forgetFileIds } from '../../repositories/file-ids.js';
 import { pathKey } from '../../files/space-path.js';
 import { evaluatePreconditions } from '../conditions.js';
 import { hrefOf } from '../dav-path.js';
 import { statusMultistatus } from '../xml-response.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { assertMayChange, changeOf } from '../locks.js';
-import { deleteLocksUnder, locksAffecting } from '../lock-repository.js';
-import { forgetProperties } from '../property-repository.js';
+import { deleteLocksUnder, locksAffecting } from '../../repositories/dav-locks.js';
+import { forgetProperties } from '../../repositories/dav-properties.js';
 
 /** Removes a subtree and all its database state. */
 export async function removeSubtree(dav: DavRequest, segments: readonly string[], key: string): Promise<void> {

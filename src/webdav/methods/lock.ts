@@ -8,7 +8,7 @@ import { emptyBody } from '../../files/local-disk-store.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { activeLockXml } from '../live-properties.js';
 import { createLock, DEFAULT_LOCK_SECONDS, MAX_LOCK_SECONDS, refreshLock, removeLock } from '../locks.js';
-import type { DavLock } from '../lock-repository.js';
+import type { DavLock } from '../../repositories/dav-locks.js';
 import { child, childElements, DAV_NS, readXml } from '../xml-request.js';
 import { serializeNodes, XML_DECLARATION } from '../xml-response.js';
 

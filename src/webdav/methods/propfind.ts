@@ -7,13 +7,13 @@
  */
 import { SesameError } from '../../errors.js';
 import type { DirEntry } from '../../files/file-store.js';
-import { fileIdOf, fileIdsUnder } from '../../files/file-id-repository.js';
+import { fileIdOf, fileIdsUnder } from '../../repositories/file-ids.js';
 import { pathKey } from '../../files/space-path.js';
 import { hrefOf } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler } from '../dav-request.js';
-import { activeLocks } from '../lock-repository.js';
+import { activeLocks } from '../../repositories/dav-locks.js';
 import { LIVE_PROPERTIES, liveProperty, OC_NS, type LiveContext } from '../live-properties.js';
-import { propertiesUnder, type DeadProperty } from '../property-repository.js';
+import { propertiesUnder, type DeadProperty } from '../../repositories/dav-properties.js';
 import { childElements, DAV_NS, readXml, type XmlElement } from '../xml-request.js';
 import { escapeXml, openTag, statusLine, XML_DECLARATION } from '../xml-response.js';
 

@@ -9,7 +9,7 @@ import { hrefOf } from '../dav-path.js';
 import { statTarget, type DavHandler } from '../dav-request.js';
 import { isLiveProperty } from '../live-properties.js';
 import { assertMayChange } from '../locks.js';
-import { changeProperties, type PropertyChange } from '../property-repository.js';
+import { changeProperties, type PropertyChange } from '../../repositories/dav-properties.js';
 import { childElements, DAV_NS, readXml } from '../xml-request.js';
 import { escapeXml, openTag, serializeNodes, statusLine, XML_DECLARATION } from '../xml-response.js';
 

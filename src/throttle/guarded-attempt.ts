@@ -6,39 +6,45 @@
  * counters (see reserveAttempt) so that parallel requests cannot outrun
  * them; a lookup of an app password (155 bits, not guessable) is counted
  * after the fact and costs no write when it succeeds. A failure is counted
- * and shown in the named account's recent connections; a success clears
- * this address's counters.
+ * and shown in the named account's recent connections.
  */
 import { SesameError } from '../errors.js';
-import { isKnownAddress, recordConnection } from '../connections/connections.js';
 import type { Context } from '../context.js';
 import type { SignInMethod } from '../db/schema.js';
+import { hasSucceededFrom, upsertConnection } from '../repositories/connections.js';
+import { findUserByKey } from '../repositories/users.js';
 import {
   ACCOUNT_FAILURE_LIMIT,
   ACCOUNT_LOCK_RETRY_AFTER_S,
   cancelReservation,
-  clearAfterSuccess,
+  clearAfterOtherSuccess,
   readThrottle,
   recordFailure,
   reserveAttempt,
   settleSuccess,
   throttleKeys,
   type Reservation,
+  type ThrottleKeys,
+  type ThrottleState,
 } from './throttle.js';
 
 export interface AttemptSource {
   ip: string;
   client: string;
-  /** Lower-cased username, or null when the request named nobody (malformed header). */
+  /** The username's key, or null when the request named nobody (malformed header). */
   usernameKey: string | null;
   method: SignInMethod;
-  application: string;
+  /** The application the attempt was for; null for the web and the JSON API. */
+  application: string | null;
 }
 
 /** Given to the check: call before verifying a guessable secret; throws THROTTLED when over the limits. */
 export interface AttemptGuard {
   beforeGuessableCheck(): Promise<void>;
 }
+
+/** Reads the throttle state of an attempt; the hot path reads it in the same statement as the credential. */
+export type ThrottleGate = (keys: ThrottleKeys, now: number) => Promise<ThrottleState>;
 
 export function throttled(retryAfterS: number): SesameError {
   return new SesameError('THROTTLED', 'Too many failed attempts; try again later.', { retryAfter: retryAfterS });
@@ -53,15 +59,16 @@ export async function guardedAttempt<T>(
   source: AttemptSource,
   check: (guard: AttemptGuard) => Promise<T | null>,
   failure: () => SesameError,
+  gate: ThrottleGate = (keys, now) => readThrottle(ctx.db, keys, now),
 ): Promise<T> {
   const now = ctx.clock.now();
   const keys = throttleKeys(source.ip, source.usernameKey);
-  const state = await readThrottle(ctx.db, keys, now);
+  const state = await gate(keys, now);
   const usernameKey = source.usernameKey;
   let known: Promise<boolean> | undefined;
   // Asked only when a limit is reached: has this account succeeded from this address before?
   const knownAddress = () =>
-    (known ??= usernameKey === null ? Promise.resolve(false) : isKnownAddress(ctx.db, usernameKey, source.ip));
+    (known ??= usernameKey === null ? Promise.resolve(false) : hasSucceededFrom(ctx.db, usernameKey, source.ip));
 
   if (state.ipUserRetryAfterS > 0) throw throttled(state.ipUserRetryAfterS);
   // An address's own block does not lock out users who have signed in from it before (a shared NAT or proxy).
@@ -89,11 +96,11 @@ export async function guardedAttempt<T>(
   }
   if (result === null) {
     if (!reservation) await recordFailure(ctx.db, keys, now);
-    const user = await ctx.db.selectFrom('users').select('id').where('username_key', '=', usernameKey).executeTakeFirst();
-    await recordConnection(ctx.db, {
+    const user = await findUserByKey(ctx.db, usernameKey);
+    await upsertConnection(ctx.db, {
       usernameKey,
       userId: user?.id ?? null,
-      credential: '',
+      appPasswordId: null,
       method: source.method,
       application: source.application,
       ip: source.ip,
@@ -105,7 +112,8 @@ export async function guardedAttempt<T>(
     });
     throw failure();
   }
+  // A reservation exists only when the primary password itself was checked and found right.
   if (reservation) await settleSuccess(ctx.db, reservation);
-  else await clearAfterSuccess(ctx.db, keys, state);
+  else await clearAfterOtherSuccess(ctx.db, keys, state);
   return result;
 }

@@ -1,16 +1,27 @@
 /**
- * Brute-force throttling, kept in the database so every node sees the same
- * state (SPEC §3). Failures are counted per IP and per (IP, username) with
- * growing delays; a success from an address clears only that address's
- * (IP, username) counter, so one address never locks the owner out of
- * another. Per account, consecutive failures are counted too (NIST SP
- * 800-63B): past the limit, only addresses where the account has signed in
- * before are let through to check a secret.
+ * Brute-force throttling rules (SPEC §3), over counters kept in the
+ * database so every node sees the same state. Failures are counted per IP
+ * and per (IP, username) with growing delays, and per account as
+ * consecutive failed checks (NIST SP 800-63B): past the limit, only
+ * addresses where the account has signed in before are let through.
+ *
+ * What clears what: a success clears this address's (IP, user) counter; the
+ * account counter is cleared only by a successful check of the primary
+ * password (the guessable secret it protects), never by the success of an
+ * app password or any other credential.
  */
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { ThrottleTable } from '../db/schema.js';
-import { throttleNetwork } from '../http/client-address.js';
+import {
+  blockIfFree,
+  decrementCounter,
+  deleteCounters,
+  deleteQuietAddressCounters,
+  extendBlock,
+  incrementCounter,
+  readCounters,
+  type Counter,
+} from '../repositories/throttle.js';
+import { throttleNetwork } from './client-address.js';
 
 export interface ThrottleRule {
   /** Failures checked before any delay: the next attempt after the `free`-th failure waits. */
@@ -61,56 +72,32 @@ function secondsUntil(instant: number, now: number): number {
   return instant > now ? Math.ceil((instant - now) / 1000) : 0;
 }
 
-/** The read-only gate of every attempt: one query, no write. */
-export async function readThrottle(db: Db, keys: ThrottleKeys, now: number): Promise<ThrottleState> {
-  const rows = await db
-    .selectFrom('throttle')
-    .selectAll()
-    .where(
-      'key',
-      'in',
-      ruledKeys(keys).map(([key]) => key),
-    )
-    .execute();
-  const byKey = new Map<string, ThrottleTable>(rows.map((r) => [r.key, r]));
-  const ipUser = keys.ipUser === null ? undefined : byKey.get(keys.ipUser);
+/** The state of an attempt from the counters of its keys (absent counters are zero). */
+export function throttleStateOf(
+  keys: ThrottleKeys,
+  counter: (key: string) => Pick<Counter, 'failures' | 'blockedUntil'> | undefined,
+  now: number,
+): ThrottleState {
+  const ipUser = keys.ipUser === null ? undefined : counter(keys.ipUser);
   return {
-    ipRetryAfterS: secondsUntil(byKey.get(keys.ip)?.blocked_until ?? 0, now),
-    ipUserRetryAfterS: secondsUntil(ipUser?.blocked_until ?? 0, now),
-    accountFailures: (keys.account === null ? undefined : byKey.get(keys.account))?.failures ?? 0,
+    ipRetryAfterS: secondsUntil(counter(keys.ip)?.blockedUntil ?? 0, now),
+    ipUserRetryAfterS: secondsUntil(ipUser?.blockedUntil ?? 0, now),
+    accountFailures: (keys.account === null ? undefined : counter(keys.account))?.failures ?? 0,
     ipUserFailures: ipUser?.failures ?? 0,
   };
 }
 
-/** Adds one to a key's counter atomically (safe across nodes), restarting it after a quiet window. */
-async function increment(
-  db: Db,
-  key: string,
-  now: number,
-  rule: ThrottleRule | null,
-): Promise<{ failures: number; blockedUntil: number }> {
-  const windowStart = rule === null ? Number.MIN_SAFE_INTEGER : now - rule.windowMs;
-  const row = await db
-    .insertInto('throttle')
-    .values({ key, failures: 1, blocked_until: 0, last_failure_at: now })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
-        failures: sql<number>`CASE WHEN throttle.last_failure_at < ${windowStart} THEN 1 ELSE throttle.failures + 1 END`,
-        last_failure_at: now,
-      }),
-    )
-    .returning(['failures', 'blocked_until'])
-    .executeTakeFirstOrThrow();
-  return { failures: Number(row.failures), blockedUntil: Number(row.blocked_until) };
+/** The read-only gate of an attempt: one query, no write. */
+export async function readThrottle(db: Db, keys: ThrottleKeys, now: number): Promise<ThrottleState> {
+  const counters = await readCounters(
+    db,
+    ruledKeys(keys).map(([key]) => key),
+  );
+  return throttleStateOf(keys, (key) => counters.get(key), now);
 }
 
-/** Extends a key's block to `until`, never shortening a longer one set concurrently. */
-async function extendBlock(db: Db, key: string, until: number): Promise<void> {
-  await db
-    .updateTable('throttle')
-    .set({ blocked_until: sql<number>`CASE WHEN blocked_until > ${until} THEN blocked_until ELSE ${until} END` })
-    .where('key', '=', key)
-    .execute();
+function windowStart(rule: ThrottleRule | null, now: number): number {
+  return rule === null ? Number.MIN_SAFE_INTEGER : now - rule.windowMs;
 }
 
 function ruledKeys(keys: ThrottleKeys): [string, ThrottleRule | null][] {
@@ -123,22 +110,20 @@ function ruledKeys(keys: ThrottleKeys): [string, ThrottleRule | null][] {
 /** Counts a failure that was checked without a reservation (a lookup of an unguessable app password). */
 export async function recordFailure(db: Db, keys: ThrottleKeys, now: number): Promise<void> {
   for (const [key, rule] of ruledKeys(keys)) {
-    const { failures } = await increment(db, key, now, rule);
+    const { failures } = await incrementCounter(db, key, now, windowStart(rule, now));
     const delay = rule === null ? 0 : delayAfterFailures(failures, rule);
     if (delay > 0) await extendBlock(db, key, now + delay);
   }
 }
 
-/** The (IP, user) counter and the account's consecutive count start again; the IP counter is left alone. */
-async function restartUserCounters(db: Db, keys: ThrottleKeys): Promise<void> {
-  const userKeys = [keys.ipUser, keys.account].filter((k): k is string => k !== null);
-  if (userKeys.length > 0) await db.deleteFrom('throttle').where('key', 'in', userKeys).execute();
-}
-
-/** After a success checked without a reservation: this address's counter for the user and the account's count restart. */
-export async function clearAfterSuccess(db: Db, keys: ThrottleKeys, state: ThrottleState): Promise<void> {
-  if (state.ipUserFailures === 0 && state.accountFailures === 0) return;
-  await restartUserCounters(db, keys);
+/**
+ * After a success checked without a reservation (an app password): this
+ * address's counter for the user restarts. The account counter does not:
+ * it counts failed checks of the primary password, which this success did
+ * not check.
+ */
+export async function clearAfterOtherSuccess(db: Db, keys: ThrottleKeys, state: ThrottleState): Promise<void> {
+  if (state.ipUserFailures > 0 && keys.ipUser !== null) await deleteCounters(db, [keys.ipUser]);
 }
 
 interface ReservedKey {
@@ -153,20 +138,7 @@ export interface Reservation {
 }
 
 async function release(db: Db, entries: ReservedKey[]): Promise<void> {
-  for (const { key, grabbed } of entries) {
-    await db
-      .updateTable('throttle')
-      .set({
-        failures: sql<number>`CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END`,
-        ...(grabbed
-          ? {
-              blocked_until: sql<number>`CASE WHEN blocked_until = ${grabbed.until} THEN ${grabbed.before} ELSE blocked_until END`,
-            }
-          : {}),
-      })
-      .where('key', '=', key)
-      .execute();
-  }
+  for (const { key, grabbed } of entries) await decrementCounter(db, key, grabbed);
 }
 
 /**
@@ -189,7 +161,7 @@ export async function reserveAttempt(
     return { retryAfterS: Math.max(retryAfterS, 1) };
   };
   for (const [key, rule] of ruledKeys(keys)) {
-    const { failures, blockedUntil } = await increment(db, key, now, rule);
+    const { failures, blockedUntil } = await incrementCounter(db, key, now, windowStart(rule, now));
     const entry: ReservedKey = { key, grabbed: null };
     reserved.push(entry);
     if (rule === null) {
@@ -198,13 +170,7 @@ export async function reserveAttempt(
     }
     if (failures < rule.free) continue;
     const until = now + delayAfterFailures(failures, rule);
-    const result = await db
-      .updateTable('throttle')
-      .set({ blocked_until: until })
-      .where('key', '=', key)
-      .where('blocked_until', '<=', now)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) {
+    if (await blockIfFree(db, key, until, now)) {
       entry.grabbed = { until, before: blockedUntil };
     } else if (!(key === keys.ip && (await isKnownAddress()))) {
       return refuse(secondsUntil(blockedUntil, now));
@@ -213,14 +179,17 @@ export async function reserveAttempt(
   return { reservation: { keys, reserved } };
 }
 
-/** A reserved attempt succeeded: the (IP, user) and account counters restart, the IP counter gets its count back. */
+/** A reserved check of the primary password succeeded: the (IP, user) and account counters restart, the IP counter gets its count back. */
 export async function settleSuccess(db: Db, reservation: Reservation): Promise<void> {
   const { keys, reserved } = reservation;
   await release(
     db,
     reserved.filter((entry) => entry.key === keys.ip),
   );
-  await restartUserCounters(db, keys);
+  await deleteCounters(
+    db,
+    [keys.ipUser, keys.account].filter((k): k is string => k !== null),
+  );
 }
 
 /** A reserved attempt ended without a verdict (e.g. a TOTP code is still needed): as if it never happened. */
@@ -234,12 +203,6 @@ export function cancelReservation(db: Db, reservation: Reservation): Promise<voi
  * address ever seen. Account counters are kept: they count consecutive
  * failures until a success, however slow the attack.
  */
-export async function pruneThrottle(db: Db, now: number): Promise<number> {
-  const result = await db
-    .deleteFrom('throttle')
-    .where('key', 'not like', 'account:%')
-    .where('last_failure_at', '<', now - Math.max(PER_IP.windowMs, PER_IP_USER.windowMs))
-    .where('blocked_until', '<=', now)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+export function pruneThrottle(db: Db, now: number): Promise<number> {
+  return deleteQuietAddressCounters(db, now - Math.max(PER_IP.windowMs, PER_IP_USER.windowMs), now);
 }

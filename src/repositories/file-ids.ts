@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { inSubtree, rebase } from './space-path.js';
+import { inSubtree, rebase } from './space-subtree.js';
 
 type Db = Kysely<Database>;
 

@@ -1,15 +1,21 @@
 /**
  * Client addresses as Sésame counts them. IPv4-mapped IPv6 addresses
  * (`::ffff:192.0.2.7`) are written as IPv4, so one client is one address
- * whether it came directly or through a proxy. For throttling, an IPv6
- * client is its /64 network: one subscriber holds a whole /64 and could
- * otherwise rotate through it to escape the per-address limits.
+ * whether it came directly or through a proxy; a forwarded `1.2.3.4:5555`
+ * or `[::1]:80` loses its port; anything else that is not an IP address is
+ * not an address (null). For throttling, an IPv6 client is its /64
+ * network: one subscriber holds a whole /64 and could otherwise rotate
+ * through it to escape the per-address limits.
  */
 import net from 'node:net';
 
-export function normalizeAddress(ip: string): string {
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
-  return mapped ? mapped[1]! : ip;
+export function normalizeAddress(raw: string): string | null {
+  const value = raw.trim();
+  const withPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(value) ?? /^\[([0-9a-fA-F:.%\w]+)\](?::\d{1,5})?$/.exec(value);
+  const address = withPort ? withPort[1]! : value;
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  const result = mapped ? mapped[1]! : address;
+  return net.isIP(result.split('%')[0]!) === 0 ? null : result;
 }
 
 function expandIpv6(ip: string): string[] {
@@ -25,7 +31,7 @@ function expandIpv6(ip: string): string[] {
 
 /** The unit that throttling counts: the IPv4 address, or the IPv6 /64 network. */
 export function throttleNetwork(ip: string): string {
-  const address = normalizeAddress(ip);
+  const address = normalizeAddress(ip) ?? ip;
   if (net.isIPv6(address.split('%')[0]!)) {
     const prefix = expandIpv6(address)
       .slice(0, 4)

@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { inSubtree, rebase } from '../files/space-path.js';
+import { inSubtree, rebase } from './space-subtree.js';
 
 type Db = Kysely<Database>;
 

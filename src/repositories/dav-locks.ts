@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, DavLocksTable } from '../db/schema.js';
-import { inSubtree } from '../files/space-path.js';
+import { inSubtree } from './space-subtree.js';
 
 type Db = Kysely<Database>;
 

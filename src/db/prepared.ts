@@ -1,0 +1,37 @@
+/**
+ * Queries built and compiled once per database handle, then run with new
+ * parameter values: what runs on every request (Basic auth) pays neither
+ * Kysely's query building nor its compilation again (on SQLite they run
+ * on the direct read-only connection, prepared once). Placeholders are
+ * marker values; compiling once tells which parameter slot each fills.
+ */
+import type { CompiledQuery, Compilable } from 'kysely';
+import { directReaderOf, type Db } from './database.js';
+
+const MARKER = '\u0000sesame-parameter-';
+
+/** `build` receives one placeholder per argument name and must use each as a plain value. */
+export function preparedQuery<Name extends string, Row>(
+  names: readonly Name[],
+  build: (db: Db, placeholders: Record<Name, string>) => Compilable<Row>,
+): (db: Db, values: Record<Name, unknown>) => Promise<Row[]> {
+  const compiled = new WeakMap<Db, { query: CompiledQuery<Row>; slots: (Name | null)[] }>();
+  const placeholders = Object.fromEntries(names.map((name) => [name, `${MARKER}${name}`])) as Record<Name, string>;
+  return async (db, values) => {
+    let entry = compiled.get(db);
+    if (!entry) {
+      const query = build(db, placeholders).compile();
+      const slots = query.parameters.map((parameter) =>
+        typeof parameter === 'string' && parameter.startsWith(MARKER) ? (parameter.slice(MARKER.length) as Name) : null,
+      );
+      entry = { query, slots };
+      compiled.set(db, entry);
+    }
+    const { query, slots } = entry;
+    const parameters = slots.map((slot, i) => (slot === null ? query.parameters[i] : values[slot]));
+    const direct = directReaderOf(db);
+    if (direct) return direct(query.sql, parameters) as Row[];
+    const result = await db.executeQuery<Row>({ ...query, parameters });
+    return result.rows;
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Refuses a request whose query string names a credential (`?password=…`,
+ * `?app-password=…`, `?client_secret=…`, `?user[password]=…`), before any
+ * route or authentication runs: a URL ends up in logs, histories and
+ * Referer headers. Keys are read from the raw query the way any parser
+ * might read them — `&` and `;` separators, percent- and `+`-decoding,
+ * bracket and dot nesting, case, width and punctuation ignored — so that a
+ * spelling variant cannot slip through. It never reads or logs the values.
+ */
+import type { FastifyRequest } from 'fastify';
+import { SesameError } from '../errors.js';
+
+/** Credential names, compacted (lower case, letters and digits only). */
+const CREDENTIAL_NAMES = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'pwd',
+  'pw',
+  'secret',
+  'apppassword',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'auth',
+  'authorization',
+  'bearer',
+  'apikey',
+  'session',
+  'sessionid',
+  'clientsecret',
+]);
+
+/** Words that make any name a credential's (`new_password`, `totpSecret`). */
+const CREDENTIAL_WORDS = /password|passwd|secret/;
+
+function decodeKey(raw: string): string {
+  const spaced = raw.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced;
+  }
+}
+
+/** True when a query-string key names a credential, under any spelling. */
+export function isCredentialKey(rawKey: string): boolean {
+  const key = decodeKey(rawKey).normalize('NFKC').toLowerCase();
+  return key
+    .split(/[[\].]/)
+    .map((segment) => segment.replace(/[^\p{L}\p{N}]/gu, ''))
+    .some((segment) => CREDENTIAL_NAMES.has(segment) || CREDENTIAL_WORDS.test(segment));
+}
+
+/** The keys of a request target's query string, undecoded. */
+export function queryKeys(target: string): string[] {
+  const start = target.indexOf('?');
+  if (start === -1) return [];
+  const end = target.indexOf('#', start);
+  const query = target.slice(start + 1, end === -1 ? undefined : end);
+  return query
+    .split(/[&;]/)
+    .filter((pair) => pair !== '')
+    .map((pair) => pair.split('=', 1)[0]!);
+}
+
+export function hasCredentialInQuery(target: string): boolean {
+  return queryKeys(target).some(isCredentialKey);
+}
+
+export async function refuseCredentialsInQuery(request: FastifyRequest): Promise<void> {
+  if (hasCredentialInQuery(request.url)) {
+    throw new SesameError(
+      'CREDENTIALS_IN_QUERY',
+      'Credentials must never be sent in a URL; send them in the Authorization header or the request body.',
+    );
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The `audit_log` table: appending entries and reading them newest first,
+ * a page at a time from a (time, id) position, so that entries written in
+ * the same millisecond are neither lost nor repeated between pages.
+ */
+import type { Db } from '../db/database.js';
+
+export interface AuditRow {
+  id: string;
+  at: number;
+  /** The account that acted, or null for the system and the CLI. */
+  actorUserId: string | null;
+  /** Its username (or 'system', 'cli'); never taken from the request. */
+  actor: string;
+  action: string;
+  targetUserId: string | null;
+  target: string;
+  ip: string;
+  /** The client's own description of itself (User-Agent), for information only. */
+  client: string;
+  details: Record<string, unknown>;
+}
+
+export async function insertAuditRow(db: Db, row: AuditRow): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      id: row.id,
+      at: row.at,
+      actor_user_id: row.actorUserId,
+      actor: row.actor,
+      action: row.action,
+      target_user_id: row.targetUserId,
+      target: row.target,
+      ip: row.ip,
+      client: row.client,
+      details: JSON.stringify(row.details),
+    })
+    .execute();
+}
+
+/** Entries older than `after` in the order (at desc, id desc). */
+export async function listAuditRows(db: Db, limit: number, after: { at: number; id: string } | null): Promise<AuditRow[]> {
+  let query = db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit);
+  if (after !== null) {
+    query = query.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
+  }
+  const rows = await query.execute();
+  return rows.map((row) => ({
+    id: row.id,
+    at: row.at,
+    actorUserId: row.actor_user_id,
+    actor: row.actor,
+    action: row.action,
+    targetUserId: row.target_user_id,
+    target: row.target,
+    ip: row.ip,
+    client: row.client,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+  }));
+}

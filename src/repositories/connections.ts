@@ -1,0 +1,117 @@
+/**
+ * The `connections` table: atomic upserts of aggregated connection rows,
+ * the known-address question, and the listing joined with the passwords'
+ * names. No application and no single credential are stored as '' (the
+ * aggregate key must be non-null); this module maps them to and from null.
+ */
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import type { Outcome, SignInMethod } from '../db/schema.js';
+
+export interface ConnectionEvent {
+  usernameKey: string;
+  userId: string | null;
+  /** The app password used, or null when no single credential is known (failures, web). */
+  appPasswordId: string | null;
+  method: SignInMethod;
+  /** null: the web UI, the JSON API, or a use that named no application. */
+  application: string | null;
+  ip: string;
+  client: string;
+  outcome: Outcome;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+}
+
+export interface ConnectionRecord {
+  id: string;
+  method: SignInMethod;
+  outcome: Outcome;
+  application: string | null;
+  ip: string;
+  client: string;
+  firstSeen: number;
+  lastSeen: number;
+  count: number;
+  /** The app password used, while it is active. */
+  appPassword: { id: string; name: string } | null;
+}
+
+export async function upsertConnection(db: Db, event: ConnectionEvent): Promise<void> {
+  await db
+    .insertInto('connections')
+    .values({
+      id: crypto.randomUUID(),
+      username_key: event.usernameKey,
+      user_id: event.userId,
+      credential: event.appPasswordId ?? '',
+      method: event.method,
+      application: event.application ?? '',
+      ip: event.ip,
+      client: event.client,
+      outcome: event.outcome,
+      first_seen: event.firstSeen,
+      last_seen: event.lastSeen,
+      count: event.count,
+    })
+    .onConflict((oc) =>
+      oc.columns(['username_key', 'credential', 'method', 'application', 'ip', 'client', 'outcome']).doUpdateSet({
+        count: sql<number>`connections.count + ${event.count}`,
+        last_seen: sql<number>`CASE WHEN connections.last_seen > ${event.lastSeen} THEN connections.last_seen ELSE ${event.lastSeen} END`,
+        user_id: event.userId,
+      }),
+    )
+    .execute();
+}
+
+/** Has this account ever signed in successfully from this address? */
+export async function hasSucceededFrom(db: Db, usernameKey: string, ip: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('connections')
+    .select('id')
+    .where('username_key', '=', usernameKey)
+    .where('ip', '=', ip)
+    .where('outcome', '=', 'success')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function listRecentOfUser(db: Db, userId: string, limit: number): Promise<ConnectionRecord[]> {
+  const rows = await db
+    .selectFrom('connections')
+    .leftJoin('app_passwords', (join) =>
+      join.onRef('app_passwords.id', '=', 'connections.credential').on('app_passwords.revoked_at', 'is', null),
+    )
+    .select([
+      'connections.id',
+      'connections.method',
+      'connections.outcome',
+      'connections.application',
+      'connections.ip',
+      'connections.client',
+      'connections.first_seen',
+      'connections.last_seen',
+      'connections.count',
+      'app_passwords.id as app_password_id',
+      'app_passwords.name as app_password_name',
+    ])
+    .where('connections.user_id', '=', userId)
+    .orderBy('connections.last_seen', 'desc')
+    .orderBy('connections.id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    method: row.method,
+    outcome: row.outcome,
+    application: row.application === '' ? null : row.application,
+    ip: row.ip,
+    client: row.client,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    count: row.count,
+    appPassword: row.app_password_id && row.app_password_name ? { id: row.app_password_id, name: row.app_password_name } : null,
+  }));
+}
