@@ -12,5 +12,6 @@ export function writeBenchFiles(root: string): void {
   fs.mkdirSync(path.join(root, 'folder'), { recursive: true });
   const content = crypto.randomBytes(4096);
   fs.writeFileSync(path.join(root, 'file.bin'), content);
-  for (let i = 0; i < FOLDER_ENTRIES; i++) fs.writeFileSync(path.join(root, 'folder', `entry-${String(i).padStart(4, '0')}.txt`), content);
+  for (let i = 0; i < FOLDER_ENTRIES; i++)
+    fs.writeFileSync(path.join(root, 'folder', `entry-${String(i).padStart(4, '0')}.txt`), content);
 }

@@ -28,6 +28,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { writeBenchFiles } from './dav-files.js';
+import { freePort } from '../test/helpers/pg-cluster.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = process.env.BENCH_DAV_SECONDS ?? '8';
@@ -54,14 +55,6 @@ interface Figures {
 
 function requireTool(file: string, pkg: string): void {
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: apt-get install ${pkg}`);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -105,7 +98,18 @@ async function startSesame(mode: 'auth' | 'no-auth', workers: string): Promise<{
   };
 }
 
-const APACHE_MODULES = ['mpm_event', 'authz_core', 'authn_core', 'authn_file', 'auth_basic', 'authz_user', 'alias', 'dav', 'dav_fs', 'mime'];
+const APACHE_MODULES = [
+  'mpm_event',
+  'authz_core',
+  'authn_core',
+  'authn_file',
+  'auth_basic',
+  'authz_user',
+  'alias',
+  'dav',
+  'dav_fs',
+  'mime',
+];
 
 async function startApache(): Promise<number> {
   const port = await freePort();
@@ -154,7 +158,9 @@ async function startApache(): Promise<number> {
   try {
     await waitForPort(port);
   } catch (error) {
-    const log = fs.existsSync(path.join(dir, 'error.log')) ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8') : '(no error.log)';
+    const log = fs.existsSync(path.join(dir, 'error.log'))
+      ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8')
+      : '(no error.log)';
     throw new Error(`Apache did not start: ${log}`, { cause: error });
   }
   return port;
@@ -164,7 +170,11 @@ async function startRclone(): Promise<number> {
   const port = await freePort();
   const data = path.join(work, 'rclone');
   writeBenchFiles(data);
-  const child = spawn('/usr/bin/rclone', ['serve', 'webdav', data, '--addr', `127.0.0.1:${port}`, '--user', USER, '--pass', PASS], { stdio: 'ignore' });
+  const child = spawn(
+    '/usr/bin/rclone',
+    ['serve', 'webdav', data, '--addr', `127.0.0.1:${port}`, '--user', USER, '--pass', PASS],
+    { stdio: 'ignore' },
+  );
   children.push(child);
   await waitForPort(port);
   return port;
@@ -190,10 +200,19 @@ function runWrk(target: Target, kind: 'GET' | 'PROPFIND', seconds = DURATION): F
 }
 
 async function checkTarget(target: Target): Promise<void> {
-  for (const [method, p, expected] of [['GET', 'file.bin', 200], ['PROPFIND', 'folder/', 207]] as const) {
+  for (const [method, p, expected] of [
+    ['GET', 'file.bin', 200],
+    ['PROPFIND', 'folder/', 207],
+  ] as const) {
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(
-        { host: '127.0.0.1', port: target.port, method, path: `${target.prefix}/${p}`, headers: { depth: '1', ...(target.authorization ? { authorization: target.authorization } : {}) } },
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          method,
+          path: `${target.prefix}/${p}`,
+          headers: { depth: '1', ...(target.authorization ? { authorization: target.authorization } : {}) },
+        },
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
@@ -221,12 +240,25 @@ async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; s
   const chunk = crypto.randomBytes(1024 * 1024);
   const started = Date.now();
   const put = await new Promise<number>((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: target.port, method: 'PUT', path: '/dav/big.bin', headers: { authorization: target.authorization!, 'content-length': String(BIG_MIB * 1024 * 1024) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        method: 'PUT',
+        path: '/dav/big.bin',
+        headers: { authorization: target.authorization!, 'content-length': String(BIG_MIB * 1024 * 1024) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
-    Readable.from((function* () { for (let i = 0; i < BIG_MIB; i++) yield chunk; })()).pipe(req);
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < BIG_MIB; i++) yield chunk;
+      })(),
+    ).pipe(req);
   });
   if (put !== 201) throw new Error(`big PUT answered ${put}`);
   const putPeak = peak - base;
@@ -234,10 +266,15 @@ async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; s
   const getBase = peak;
   let received = 0;
   await new Promise<void>((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: target.port, path: '/dav/big.bin', headers: { authorization: target.authorization! } }, (res) => {
-      res.on('data', (c: Buffer) => (received += c.length));
-      res.on('end', resolve);
-    }).on('error', reject);
+    http
+      .get(
+        { host: '127.0.0.1', port: target.port, path: '/dav/big.bin', headers: { authorization: target.authorization! } },
+        (res) => {
+          res.on('data', (c: Buffer) => (received += c.length));
+          res.on('end', resolve);
+        },
+      )
+      .on('error', reject);
   });
   clearInterval(sampler);
   if (received !== BIG_MIB * 1024 * 1024) throw new Error(`big GET returned ${received} bytes`);
@@ -245,20 +282,42 @@ async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; s
 }
 
 function row(name: string, get: Figures, propfind: Figures): string {
-  const cell = (f: Figures) => `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
+  const cell = (f: Figures) =>
+    `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
   return `${name.padEnd(42)} GET ${cell(get)}   PROPFIND ${cell(propfind)}`;
 }
 
 async function main(): Promise<void> {
-  for (const [file, pkg] of [[WRK, 'wrk'], ['/usr/sbin/apache2', 'apache2'], ['/usr/bin/rclone', 'rclone'], ['/usr/bin/htpasswd', 'apache2-utils']]) requireTool(file!, pkg!);
+  for (const [file, pkg] of [
+    [WRK, 'wrk'],
+    ['/usr/sbin/apache2', 'apache2'],
+    ['/usr/bin/rclone', 'rclone'],
+    ['/usr/bin/htpasswd', 'apache2-utils'],
+  ])
+    requireTool(file!, pkg!);
   const cores = String(os.availableParallelism());
-  console.log(`bench:dav — ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, wrk -t2 -c16 -d${DURATION}s`);
+  console.log(
+    `bench:dav — ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, wrk -t2 -c16 -d${DURATION}s`,
+  );
   const sesame = { ...(await startSesame('auth', cores)).target, name: `1. Sésame, app-password Basic (WORKERS=${cores})` };
   const open = { ...(await startSesame('no-auth', cores)).target, name: `2. Sésame, no authentication (WORKERS=${cores})` };
   const apachePort = await startApache();
   const apache = { name: '3. Apache mod_dav, no auth (tuned)', port: apachePort, prefix: '/open' };
-  const apacheAuth = { name: '4. Apache mod_dav, Basic + bcrypt', port: apachePort, prefix: '/auth', authorization: basicHeader(USER, PASS) };
-  const rclone = { name: '5. rclone serve webdav, Basic', port: await startRclone(), prefix: '', authorization: basicHeader(USER, PASS) };
+  const apacheAuth = {
+    name: '4. Apache mod_dav, Basic + bcrypt',
+    port: apachePort,
+    prefix: '/auth',
+    authorization: basicHeader(USER, PASS),
+  };
+  const rclone = {
+    name: '5. rclone serve webdav, Basic',
+    port: await startRclone(),
+    prefix: '',
+    authorization: basicHeader(USER, PASS),
+  };
   const targets: Target[] = [sesame, open, apache, apacheAuth, rclone];
   for (const target of targets) await checkTarget(target);
   const results = new Map<string, { get: Figures; propfind: Figures }>();
@@ -269,13 +328,20 @@ async function main(): Promise<void> {
     results.set(target.name, { get: runWrk(target, 'GET'), propfind: runWrk(target, 'PROPFIND') });
     console.log(row(target.name, results.get(target.name)!.get, results.get(target.name)!.propfind));
   }
-  const r = (a: Target, b: Target, kind: 'get' | 'propfind') => (results.get(a.name)![kind].rps / results.get(b.name)![kind].rps).toFixed(2);
-  console.log(`\nratios: GET 1/3 = ${r(sesame, apache, 'get')} (target ≥ 0.8)   PROPFIND 1/3 = ${r(sesame, apache, 'propfind')} (target ≥ 1.5)`);
+  const r = (a: Target, b: Target, kind: 'get' | 'propfind') =>
+    (results.get(a.name)![kind].rps / results.get(b.name)![kind].rps).toFixed(2);
+  console.log(
+    `\nratios: GET 1/3 = ${r(sesame, apache, 'get')} (target ≥ 0.8)   PROPFIND 1/3 = ${r(sesame, apache, 'propfind')} (target ≥ 1.5)`,
+  );
   console.log(`        GET 1/2 = ${r(sesame, open, 'get')}   PROPFIND 1/2 = ${r(sesame, open, 'propfind')} (target ≥ 0.95)`);
-  console.log(`        GET 1/4 = ${r(sesame, apacheAuth, 'get')}   GET 1/5 = ${r(sesame, rclone, 'get')}   PROPFIND 1/5 = ${r(sesame, rclone, 'propfind')}`);
+  console.log(
+    `        GET 1/4 = ${r(sesame, apacheAuth, 'get')}   GET 1/5 = ${r(sesame, rclone, 'get')}   PROPFIND 1/5 = ${r(sesame, rclone, 'propfind')}`,
+  );
   if (BIG_MIB > 0) {
     const big = await measureBigTransfer();
-    console.log(`\n${BIG_MIB} MiB PUT then GET through one Sésame process: RSS growth ${big.putMiB.toFixed(1)} MiB during PUT, ${big.getMiB.toFixed(1)} MiB during GET (target < 100 MB), ${big.seconds.toFixed(1)} s`);
+    console.log(
+      `\n${BIG_MIB} MiB PUT then GET through one Sésame process: RSS growth ${big.putMiB.toFixed(1)} MiB during PUT, ${big.getMiB.toFixed(1)} MiB during GET (target < 100 MB), ${big.seconds.toFixed(1)} s`,
+    );
   }
 }
 

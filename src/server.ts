@@ -120,7 +120,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   await app.register(davSurface, {
     prefix: '/dav',
     filesDir,
-    ...(options.unauthenticatedDavUserForBenchmark ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark } : {}),
+    ...(options.unauthenticatedDavUserForBenchmark
+      ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
+      : {}),
   });
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));

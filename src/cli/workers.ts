@@ -41,7 +41,9 @@ export function startWorkers(count: number): Promise<{ stop(): Promise<void> }> 
     let listening = 0;
     const onStartupExit = (worker: Worker, code: number | null) => {
       if (listening < count) {
-        void stop().then(() => reject(new Error(`a server process exited (code ${code}) before listening; see its message above`)));
+        void stop().then(() =>
+          reject(new Error(`a server process exited (code ${code}) before listening; see its message above`)),
+        );
         return;
       }
       if (!stopping && live.size < count) {

@@ -38,7 +38,8 @@ function isErrno(error: unknown, ...codes: string[]): boolean {
 function storeError(error: unknown): unknown {
   if (isErrno(error, 'ENOENT')) return new SesameError('DAV_CONFLICT', 'A parent folder does not exist.', { cause: error });
   if (isErrno(error, 'ENOTDIR')) return new SesameError('DAV_CONFLICT', 'A parent in this path is a file.', { cause: error });
-  if (isErrno(error, 'EEXIST', 'ENOTEMPTY')) return new SesameError('DAV_CONFLICT', 'Something already exists there.', { cause: error });
+  if (isErrno(error, 'EEXIST', 'ENOTEMPTY'))
+    return new SesameError('DAV_CONFLICT', 'Something already exists there.', { cause: error });
   if (isErrno(error, 'ENAMETOOLONG')) {
     return new SesameError('DAV_NAME_UNSUPPORTED', 'This name or path is too long for the file system.', { cause: error });
   }

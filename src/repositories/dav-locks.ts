@@ -81,7 +81,13 @@ export async function insertLock(db: Db, userId: string, lock: DavLock, now: num
     .execute();
 }
 
-export async function extendLock(db: Db, userId: string, token: string, timeoutSeconds: number, expiresAt: number): Promise<void> {
+export async function extendLock(
+  db: Db,
+  userId: string,
+  token: string,
+  timeoutSeconds: number,
+  expiresAt: number,
+): Promise<void> {
   await db
     .updateTable('dav_locks')
     .set({ timeout_seconds: timeoutSeconds, expires_at: expiresAt })

@@ -62,9 +62,15 @@ export async function propertiesUnder(db: Db, userId: string, path: string): Pro
 /** Gives the subtree at `to` the properties of the subtree at `from` (replacing what `to` had); `keepSource` for a copy. */
 export async function transferProperties(db: Db, userId: string, from: string, to: string, keepSource: boolean): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('dav_properties').selectAll().where('user_id', '=', userId).where(inSubtree('path', from)).execute();
+    const rows = await trx
+      .selectFrom('dav_properties')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where(inSubtree('path', from))
+      .execute();
     await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', to)).execute();
-    if (!keepSource) await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', from)).execute();
+    if (!keepSource)
+      await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', from)).execute();
     if (rows.length > 0) {
       await trx
         .insertInto('dav_properties')

@@ -40,7 +40,12 @@ export async function fileIdsUnder(db: Db, userId: string, path: string): Promis
 
 export async function moveFileIds(db: Db, userId: string, from: string, to: string): Promise<void> {
   await forgetFileIds(db, userId, to);
-  const rows = await db.selectFrom('file_ids').select('path').where('user_id', '=', userId).where(inSubtree('path', from)).execute();
+  const rows = await db
+    .selectFrom('file_ids')
+    .select('path')
+    .where('user_id', '=', userId)
+    .where(inSubtree('path', from))
+    .execute();
   for (const row of rows) {
     await db
       .updateTable('file_ids')

@@ -40,7 +40,9 @@ export function checkSurfaceRoute(route: RouteOptions): void {
   const config = (route.config ?? {}) as { auth?: string; surface?: string };
   const owner = surfaceOfPath(route.url);
   if (owner && config.surface !== owner.id) {
-    throw new Error(`Route ${route.url} lies under the ${owner.id} surface but was registered outside it, without its authentication.`);
+    throw new Error(
+      `Route ${route.url} lies under the ${owner.id} surface but was registered outside it, without its authentication.`,
+    );
   }
   if (config.auth === 'surface' && (!owner || owner.id !== config.surface)) {
     throw new Error(`Route ${route.url} relies on the ${config.surface ?? '?'} surface's authentication but lies outside it.`);

@@ -29,7 +29,10 @@ export function httpDate(ms: number): string {
 }
 
 function parseEtagList(value: string): string[] {
-  return value.split(',').map((tag) => tag.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean);
 }
 
 /** Strong comparison (W/ tags never match), as If-Match requires. */

@@ -49,7 +49,10 @@ export function parseDavPath(rawPath: string): DavTarget {
   if (path.includes('#')) throw invalidPath('a request target cannot contain "#"');
   if (path !== DAV_PREFIX && !path.startsWith(`${DAV_PREFIX}/`)) throw invalidPath('it lies outside /dav/');
   const rest = path.slice(DAV_PREFIX.length);
-  const segments = rest.split('/').filter((part) => part !== '').map(decodeName);
+  const segments = rest
+    .split('/')
+    .filter((part) => part !== '')
+    .map(decodeName);
   if (Buffer.byteLength(segments.join('/')) > MAX_PATH_BYTES) {
     throw new SesameError('DAV_URI_TOO_LONG', `A path may be at most ${MAX_PATH_BYTES} bytes long.`);
   }
@@ -62,7 +65,8 @@ export function parseDavPath(rawPath: string): DavTarget {
  * (another user's space, or anything else, is refused with 403).
  */
 export function parseDestination(header: string | undefined, host: string | undefined): DavTarget {
-  if (header === undefined || header === '') throw new SesameError('DAV_HEADER_INVALID', 'COPY and MOVE need a Destination header.');
+  if (header === undefined || header === '')
+    throw new SesameError('DAV_HEADER_INVALID', 'COPY and MOVE need a Destination header.');
   let path = header;
   if (!header.startsWith('/')) {
     const match = /^https?:\/\/([^/?#]+)(\/[^?#]*)?/i.exec(header);

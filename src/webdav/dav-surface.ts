@@ -95,7 +95,9 @@ export async function davSurface(app: FastifyInstance, options: DavSurfaceOption
   mountSurface(app, {
     surface: SURFACES.webdav,
     isPublic: (request) => request.method === 'OPTIONS',
-    ...(options.unauthenticatedUserForBenchmark ? { unauthenticatedUserForBenchmark: options.unauthenticatedUserForBenchmark } : {}),
+    ...(options.unauthenticatedUserForBenchmark
+      ? { unauthenticatedUserForBenchmark: options.unauthenticatedUserForBenchmark }
+      : {}),
   });
 
   const stores = new Map<string, FileStore>();

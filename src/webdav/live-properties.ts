@@ -68,7 +68,10 @@ export interface LiveContext {
 /** XML of one live property, or undefined if the resource has no such property. */
 export function liveProperty(ns: string, name: string, live: LiveContext): string | undefined {
   const { stat } = live;
-  if (ns === OC_NS) return name === 'fileid' && live.fileId !== undefined ? `<fileid xmlns="${OC_NS}">${escapeXml(live.fileId)}</fileid>` : undefined;
+  if (ns === OC_NS)
+    return name === 'fileid' && live.fileId !== undefined
+      ? `<fileid xmlns="${OC_NS}">${escapeXml(live.fileId)}</fileid>`
+      : undefined;
   if (ns !== DAV_NS) return undefined;
   switch (name) {
     case 'resourcetype':

@@ -41,7 +41,9 @@ async function evaluateIf(dav: DavRequest, lists: IfList[], targetStat: FileStat
     if (segments === null) continue;
     const stat = list.resource === null ? targetStat : await dav.store.stat(segments);
     const etag = stat ? etagOf(stat) : null;
-    const tokens = new Set((await locksAffecting(dav.services.db, dav.userId, pathKey(segments), now, false)).map((l) => l.token));
+    const tokens = new Set(
+      (await locksAffecting(dav.services.db, dav.userId, pathKey(segments), now, false)).map((l) => l.token),
+    );
     const holds = list.conditions.every((condition) => {
       const matched = condition.kind === 'token' ? tokens.has(condition.value) : etag !== null && condition.value === etag;
       return matched !== condition.not;
@@ -67,7 +69,10 @@ export async function assertMayChange(dav: DavRequest, targetStat: FileStat | nu
     const locks = await locksAffecting(dav.services.db, dav.userId, pathKey(check.segments), now, check.descendants);
     const missing = locks.find((lock) => !submitted.has(lock.token));
     if (missing) {
-      throw new SesameError('DAV_LOCK_TOKEN_NOT_SUBMITTED', `${hrefOf(segmentsOf(missing.path), false)} is locked; submit its lock token.`);
+      throw new SesameError(
+        'DAV_LOCK_TOKEN_NOT_SUBMITTED',
+        `${hrefOf(segmentsOf(missing.path), false)} is locked; submit its lock token.`,
+      );
     }
   }
   return submitted;
@@ -119,7 +124,11 @@ export async function refreshLock(dav: DavRequest, timeoutSeconds: number): Prom
   const now = dav.services.clock.now();
   const covering = await locksAffecting(dav.services.db, dav.userId, dav.key, now, false);
   const lock = covering.find((candidate) => tokens.has(candidate.token));
-  if (!lock) throw new SesameError('DAV_PRECONDITION_FAILED', 'A lock refresh needs the If header with a token of a lock on this resource.');
+  if (!lock)
+    throw new SesameError(
+      'DAV_PRECONDITION_FAILED',
+      'A lock refresh needs the If header with a token of a lock on this resource.',
+    );
   const expiresAt = now + timeoutSeconds * 1000;
   await extendLock(dav.services.db, dav.userId, lock.token, timeoutSeconds, expiresAt);
   return { ...lock, timeoutSeconds, expiresAt };

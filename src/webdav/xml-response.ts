@@ -43,7 +43,11 @@ export function serializeNodes(nodes: XmlNode[]): string {
 /** `<D:error>` body for a refused precondition (RFC 4918 §16). */
 export function errorBody(precondition: string | undefined, message: string, hrefs: string[] = []): string {
   const inner = hrefs.map((href) => `<D:href>${escapeXml(href)}</D:href>`).join('');
-  const condition = !precondition ? '' : inner === '' ? `<D:${precondition}/>` : `<D:${precondition}>${inner}</D:${precondition}>`;
+  const condition = !precondition
+    ? ''
+    : inner === ''
+      ? `<D:${precondition}/>`
+      : `<D:${precondition}>${inner}</D:${precondition}>`;
   return `${XML_DECLARATION}<D:error xmlns:D="DAV:" xmlns:s="urn:sesame">${condition}<s:message>${escapeXml(message)}</s:message></D:error>\n`;
 }
 

@@ -11,8 +11,20 @@ import { isSesameError } from '../../src/errors.js';
 describe('If header', () => {
   it('parses untagged lists with tokens, entity tags and Not', () => {
     assert.deepEqual(parseIfHeader('(<urn:uuid:a> ["x"]) (Not <DAV:no-lock> ["x"])'), [
-      { resource: null, conditions: [{ not: false, kind: 'token', value: 'urn:uuid:a' }, { not: false, kind: 'etag', value: '"x"' }] },
-      { resource: null, conditions: [{ not: true, kind: 'token', value: 'DAV:no-lock' }, { not: false, kind: 'etag', value: '"x"' }] },
+      {
+        resource: null,
+        conditions: [
+          { not: false, kind: 'token', value: 'urn:uuid:a' },
+          { not: false, kind: 'etag', value: '"x"' },
+        ],
+      },
+      {
+        resource: null,
+        conditions: [
+          { not: true, kind: 'token', value: 'DAV:no-lock' },
+          { not: false, kind: 'etag', value: '"x"' },
+        ],
+      },
     ]);
   });
 
@@ -25,7 +37,10 @@ describe('If header', () => {
 
   for (const malformed of ['', '(', '()', 'urn:uuid:a', '(<urn:uuid:a>', '(<a>) <http://h/x> (<b>)', '(Maybe <a>)']) {
     it(`refuses ${JSON.stringify(malformed)} with DAV_HEADER_INVALID`, () => {
-      assert.throws(() => parseIfHeader(malformed), (error) => isSesameError(error, 'DAV_HEADER_INVALID'));
+      assert.throws(
+        () => parseIfHeader(malformed),
+        (error) => isSesameError(error, 'DAV_HEADER_INVALID'),
+      );
     });
   }
 

@@ -31,7 +31,10 @@ describe('surface registry', () => {
   });
 
   it('refuses a route under /dav/ registered outside the WebDAV surface', () => {
-    assert.throws(() => checkSurfaceRoute({ method: 'GET', url: '/dav/backdoor', handler: () => undefined }), /registered outside it/);
+    assert.throws(
+      () => checkSurfaceRoute({ method: 'GET', url: '/dav/backdoor', handler: () => undefined }),
+      /registered outside it/,
+    );
     assert.doesNotThrow(() => checkSurfaceRoute({ method: 'GET', url: '/api/v1/me', handler: () => undefined }));
   });
 

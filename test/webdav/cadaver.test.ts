@@ -32,19 +32,39 @@ for (const dialect of DIALECTS) {
       requireTool('/usr/bin/cadaver', 'cadaver');
       const home = path.join(work, 'home');
       fs.mkdirSync(home);
-      fs.writeFileSync(path.join(home, '.netrc'), `machine 127.0.0.1\nlogin ${alice.username}\npassword ${alice.password}\n`, { mode: 0o600 });
+      fs.writeFileSync(path.join(home, '.netrc'), `machine 127.0.0.1\nlogin ${alice.username}\npassword ${alice.password}\n`, {
+        mode: 0o600,
+      });
       const content = 'Bonjour, été ☀\n'.repeat(1000);
       fs.writeFileSync(path.join(work, 'local.txt'), content);
       fs.writeFileSync(
         path.join(work, 'script.rc'),
-        ['mkcol folder', 'cd folder', 'put local.txt remote.txt', 'get remote.txt got.txt', 'lock remote.txt', 'unlock remote.txt', 'propset remote.txt color blue', 'propget remote.txt color', 'quit', ''].join('\n'),
+        [
+          'mkcol folder',
+          'cd folder',
+          'put local.txt remote.txt',
+          'get remote.txt got.txt',
+          'lock remote.txt',
+          'unlock remote.txt',
+          'propset remote.txt color blue',
+          'propget remote.txt color',
+          'quit',
+          '',
+        ].join('\n'),
       );
       const { stdout } = await run('/usr/bin/cadaver', ['-t', '-r', 'script.rc', `${server.url}/dav/`], {
         cwd: work,
         env: { ...process.env, HOME: home },
         timeout: 60_000,
       });
-      for (const step of ["Creating `folder'", 'Uploading local.txt', 'Downloading', "Locking `remote.txt'", "Unlocking `remote.txt'", "Setting property on `remote.txt'"]) {
+      for (const step of [
+        "Creating `folder'",
+        'Uploading local.txt',
+        'Downloading',
+        "Locking `remote.txt'",
+        "Unlocking `remote.txt'",
+        "Setting property on `remote.txt'",
+      ]) {
         assert.match(stdout, new RegExp(`${step.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*succeeded`), stdout);
       }
       assert.match(stdout, /Value of color is: blue/, stdout);

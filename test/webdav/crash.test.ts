@@ -29,7 +29,11 @@ describe('SIGKILL in the middle of an upload', () => {
     const secretKeyHex = crypto.randomBytes(32).toString('hex');
     const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, SESAME_SECRET_KEY: secretKeyHex };
     for (const name of ['DATABASE_URL', 'NODE_TEST_CONTEXT']) delete env[name];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/dav-child.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/dav-child.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const line = await new Promise<string>((resolve, reject) => {
       let output = '';
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -50,7 +54,10 @@ describe('SIGKILL in the middle of an upload', () => {
       method: 'PUT',
       path: '/dav/doc.bin',
       agent: false,
-      headers: { authorization: `Basic ${Buffer.from(`alice:${alice.password}`).toString('base64')}`, 'content-length': '50000000' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`alice:${alice.password}`).toString('base64')}`,
+        'content-length': '50000000',
+      },
     });
     upload.on('error', () => undefined);
     upload.write(Buffer.alloc(4_000_000, 2));

@@ -16,7 +16,8 @@ import { updatePolicy } from '../../src/policy/policy.js';
 import { DIALECTS, type TestServer } from '../helpers/server.js';
 import { dav, startDavServer, type DavAccount } from '../helpers/dav.js';
 
-const FILEID_PROPFIND = '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/><d:getetag/></d:prop></d:propfind>';
+const FILEID_PROPFIND =
+  '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns"><d:prop><oc:fileid/><d:getetag/></d:prop></d:propfind>';
 
 function lockBody(scope: 'exclusive' | 'shared' = 'exclusive'): string {
   return `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:${scope}/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>test</D:owner></D:lockinfo>`;
@@ -67,20 +68,29 @@ for (const dialect of DIALECTS) {
       it('answers 304 to If-None-Match with the current ETag and to If-Modified-Since, on GET and HEAD', async () => {
         for (const method of ['GET', 'HEAD']) {
           assert.equal((await dav(server, alice, method, '/dav/v.txt', { headers: { 'if-none-match': etag } })).status, 304);
-          assert.equal((await dav(server, alice, method, '/dav/v.txt', { headers: { 'if-modified-since': lastModified } })).status, 304);
+          assert.equal(
+            (await dav(server, alice, method, '/dav/v.txt', { headers: { 'if-modified-since': lastModified } })).status,
+            304,
+          );
         }
       });
 
       it('refuses PUT and DELETE with 412 when If-Match does not match, and changes nothing', async () => {
         for (const method of ['PUT', 'DELETE']) {
-          const reply = await dav(server, alice, method, '/dav/v.txt', { headers: { 'if-match': '"stale"' }, ...(method === 'PUT' ? { body: 'changed' } : {}) });
+          const reply = await dav(server, alice, method, '/dav/v.txt', {
+            headers: { 'if-match': '"stale"' },
+            ...(method === 'PUT' ? { body: 'changed' } : {}),
+          });
           assert.equal(reply.status, 412);
         }
         assert.equal((await dav(server, alice, 'GET', '/dav/v.txt')).text, '0123456789');
       });
 
       it('refuses PUT with If-None-Match: * on an existing file (no overwrite) with 412', async () => {
-        assert.equal((await dav(server, alice, 'PUT', '/dav/v.txt', { headers: { 'if-none-match': '*' }, body: 'x' })).status, 412);
+        assert.equal(
+          (await dav(server, alice, 'PUT', '/dav/v.txt', { headers: { 'if-none-match': '*' }, body: 'x' })).status,
+          412,
+        );
       });
 
       it('serves one Range with 206 and Content-Range, and answers 416 outside the file', async () => {
@@ -105,33 +115,51 @@ for (const dialect of DIALECTS) {
 
       it('stores dead properties in the database, where every process sees them', async () => {
         await dav(server, alice, 'PUT', '/dav/p.txt', { body: 'p' });
-        const body = '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:example"><D:set><D:prop><Z:color>bleu <Z:b>vif</Z:b></Z:color></D:prop></D:set></D:propertyupdate>';
+        const body =
+          '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:example"><D:set><D:prop><Z:color>bleu <Z:b>vif</Z:b></Z:color></D:prop></D:set></D:propertyupdate>';
         assert.equal((await dav(server, alice, 'PROPPATCH', '/dav/p.txt', { body })).status, 207);
-        const row = await server.server.services.db.selectFrom('dav_properties').selectAll().where('path', '=', '/p.txt').executeTakeFirstOrThrow();
+        const row = await server.server.services.db
+          .selectFrom('dav_properties')
+          .selectAll()
+          .where('path', '=', '/p.txt')
+          .executeTakeFirstOrThrow();
         assert.equal(row.namespace, 'urn:example');
         assert.equal(row.name, 'color');
         assert.equal(row.value, 'bleu <b xmlns="urn:example">vif</b>');
       });
 
       it('refuses to change a live property (403) and then applies none of the request (424)', async () => {
-        const body = '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:example"><D:set><D:prop><D:getetag>x</D:getetag><Z:other>y</Z:other></D:prop></D:set></D:propertyupdate>';
+        const body =
+          '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:example"><D:set><D:prop><D:getetag>x</D:getetag><Z:other>y</Z:other></D:prop></D:set></D:propertyupdate>';
         const reply = await dav(server, alice, 'PROPPATCH', '/dav/p.txt', { body });
         assert.equal(reply.status, 207);
         assert.match(reply.text, /HTTP\/1.1 403/);
         assert.match(reply.text, /HTTP\/1.1 424/);
-        const rows = await server.server.services.db.selectFrom('dav_properties').selectAll().where('name', '=', 'other').execute();
+        const rows = await server.server.services.db
+          .selectFrom('dav_properties')
+          .selectAll()
+          .where('name', '=', 'other')
+          .execute();
         assert.equal(rows.length, 0);
       });
 
       it('keeps a file id across a rename and an overwrite', async () => {
         await dav(server, alice, 'PUT', '/dav/id.txt', { body: 'one' });
-        const id = fileIdIn((await dav(server, alice, 'PROPFIND', '/dav/id.txt', { headers: { depth: '0' }, body: FILEID_PROPFIND })).text);
-        assert.equal((await dav(server, alice, 'MOVE', '/dav/id.txt', { headers: { destination: '/dav/renamed.txt' } })).status, 201);
+        const id = fileIdIn(
+          (await dav(server, alice, 'PROPFIND', '/dav/id.txt', { headers: { depth: '0' }, body: FILEID_PROPFIND })).text,
+        );
+        assert.equal(
+          (await dav(server, alice, 'MOVE', '/dav/id.txt', { headers: { destination: '/dav/renamed.txt' } })).status,
+          201,
+        );
         assert.equal((await dav(server, alice, 'PUT', '/dav/renamed.txt', { body: 'two' })).status, 204);
-        const after = (await dav(server, alice, 'PROPFIND', '/dav/renamed.txt', { headers: { depth: '0' }, body: FILEID_PROPFIND })).text;
+        const after = (
+          await dav(server, alice, 'PROPFIND', '/dav/renamed.txt', { headers: { depth: '0' }, body: FILEID_PROPFIND })
+        ).text;
         assert.equal(fileIdIn(after), id);
         await dav(server, alice, 'PUT', '/dav/other.txt', { body: 'x' });
-        const other = (await dav(server, alice, 'PROPFIND', '/dav/other.txt', { headers: { depth: '0' }, body: FILEID_PROPFIND })).text;
+        const other = (await dav(server, alice, 'PROPFIND', '/dav/other.txt', { headers: { depth: '0' }, body: FILEID_PROPFIND }))
+          .text;
         assert.notEqual(fileIdIn(other), id);
       });
     });
@@ -155,8 +183,12 @@ for (const dialect of DIALECTS) {
     });
 
     describe('quota', () => {
-      before(() => updatePolicy(server.server.services, { storageQuotaBytes: 4096 }, { userId: null, name: 'test', ip: '', client: '' }));
-      after(() => updatePolicy(server.server.services, { storageQuotaBytes: 0 }, { userId: null, name: 'test', ip: '', client: '' }));
+      before(() =>
+        updatePolicy(server.server.services, { storageQuotaBytes: 4096 }, { userId: null, name: 'test', ip: '', client: '' }),
+      );
+      after(() =>
+        updatePolicy(server.server.services, { storageQuotaBytes: 0 }, { userId: null, name: 'test', ip: '', client: '' }),
+      );
 
       it('refuses a PUT over the quota with 507 before writing, announced by Content-Length', async () => {
         const reply = await dav(server, alice, 'PUT', '/dav/too-big.bin', { body: Buffer.alloc(8192) });
@@ -178,7 +210,9 @@ for (const dialect of DIALECTS) {
         const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
         await new Promise((resolve) => socket.once('connect', resolve));
         const auth = Buffer.from(`${alice.username}:${alice.password}`).toString('base64');
-        socket.write(`PUT /dav/atomic.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${auth}\r\nContent-Length: 10000000\r\n\r\n`);
+        socket.write(
+          `PUT /dav/atomic.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${auth}\r\nContent-Length: 10000000\r\n\r\n`,
+        );
         socket.write(Buffer.alloc(2_000_000, 1));
         const tempDir = path.join(server.dataDir, 'files', '.tmp');
         await until(() => fs.readdirSync(tempDir).length > 0, 'the upload to start');
@@ -195,8 +229,17 @@ for (const dialect of DIALECTS) {
         const agent = 'Microsoft-WebDAV-MiniRedir/10.0.19045';
         await dav(server, alice, 'PROPFIND', '/dav/', { headers: { depth: '0', 'user-agent': agent } });
         await server.server.services.usage.flush(true);
-        const rows = await server.server.services.db.selectFrom('connections').select(['client', 'application', 'outcome']).execute();
-        assert.ok(rows.some((row) => row.client.includes('Microsoft-WebDAV-MiniRedir') && row.application === 'webdav' && row.outcome === 'success'), JSON.stringify(rows));
+        const rows = await server.server.services.db
+          .selectFrom('connections')
+          .select(['client', 'application', 'outcome'])
+          .execute();
+        assert.ok(
+          rows.some(
+            (row) =>
+              row.client.includes('Microsoft-WebDAV-MiniRedir') && row.application === 'webdav' && row.outcome === 'success',
+          ),
+          JSON.stringify(rows),
+        );
       });
 
       it('serves Windows: PROPFIND without body at Depth 0 on the root with Translate: f, then Win32 properties', async () => {
@@ -218,7 +261,10 @@ for (const dialect of DIALECTS) {
 
       it('serves macOS Finder: LOCK before PUT (201), chunked PUT with X-Expected-Entity-Length under the lock, AppleDouble files', async () => {
         const headers = { 'user-agent': 'WebDAVFS/3.0.0 (03008000) Darwin/22.1.0 (x86_64)' };
-        const lock = await dav(server, alice, 'LOCK', '/dav/finder.txt', { headers: { ...headers, depth: '0', timeout: 'Second-600' }, body: lockBody() });
+        const lock = await dav(server, alice, 'LOCK', '/dav/finder.txt', {
+          headers: { ...headers, depth: '0', timeout: 'Second-600' },
+          body: lockBody(),
+        });
         assert.equal(lock.status, 201);
         const token = String(lock.headers['lock-token']);
         const put = await chunkedPut(server, alice, '/dav/finder.txt', [Buffer.from('from '), Buffer.from('finder')], {
@@ -228,7 +274,10 @@ for (const dialect of DIALECTS) {
         });
         assert.equal(put.status, 204);
         assert.equal((await dav(server, alice, 'GET', '/dav/finder.txt')).text, 'from finder');
-        assert.equal((await dav(server, alice, 'PUT', '/dav/._finder.txt', { headers, body: Buffer.from([0, 5, 22, 7]) })).status, 201);
+        assert.equal(
+          (await dav(server, alice, 'PUT', '/dav/._finder.txt', { headers, body: Buffer.from([0, 5, 22, 7]) })).status,
+          201,
+        );
         assert.deepEqual([...(await dav(server, alice, 'GET', '/dav/._finder.txt')).body], [0, 5, 22, 7]);
         assert.equal((await dav(server, alice, 'UNLOCK', '/dav/finder.txt', { headers: { 'lock-token': token } })).status, 204);
       });
@@ -236,11 +285,22 @@ for (const dialect of DIALECTS) {
       it('serves davfs2: LOCK, then PUT with If on every write; refuses a PUT without the token with 423', async () => {
         const headers = { 'user-agent': 'davfs2/1.7.0 neon/0.32.5' };
         await dav(server, alice, 'PUT', '/dav/davfs.txt', { headers, body: 'v1' });
-        const lock = await dav(server, alice, 'LOCK', '/dav/davfs.txt', { headers: { ...headers, timeout: 'Second-300' }, body: lockBody() });
+        const lock = await dav(server, alice, 'LOCK', '/dav/davfs.txt', {
+          headers: { ...headers, timeout: 'Second-300' },
+          body: lockBody(),
+        });
         assert.equal(lock.status, 200);
         const token = String(lock.headers['lock-token']);
         const url = `${server.url}/dav/davfs.txt`;
-        assert.equal((await dav(server, alice, 'PUT', '/dav/davfs.txt', { headers: { ...headers, if: `<${url}> (${String(token)})` }, body: 'v2' })).status, 204);
+        assert.equal(
+          (
+            await dav(server, alice, 'PUT', '/dav/davfs.txt', {
+              headers: { ...headers, if: `<${url}> (${String(token)})` },
+              body: 'v2',
+            })
+          ).status,
+          204,
+        );
         const refused = await dav(server, alice, 'PUT', '/dav/davfs.txt', { headers, body: 'v3' });
         assert.equal(refused.status, 423);
         assert.match(refused.text, /<D:lock-token-submitted\/>/);
@@ -251,7 +311,13 @@ for (const dialect of DIALECTS) {
 }
 
 /** A PUT with Transfer-Encoding: chunked (no Content-Length), as macOS Finder sends. */
-async function chunkedPut(server: TestServer, account: DavAccount, target: string, chunks: Buffer[], headers: Record<string, string>) {
+async function chunkedPut(
+  server: TestServer,
+  account: DavAccount,
+  target: string,
+  chunks: Buffer[],
+  headers: Record<string, string>,
+) {
   const { default: http } = await import('node:http');
   const url = new URL(server.url);
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -262,7 +328,10 @@ async function chunkedPut(server: TestServer, account: DavAccount, target: strin
         method: 'PUT',
         path: target,
         agent: false,
-        headers: { ...headers, authorization: `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}` },
+        headers: {
+          ...headers,
+          authorization: `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`,
+        },
       },
       (res) => {
         let text = '';

@@ -55,7 +55,8 @@ for (const dialect of DIALECTS) {
         RCLONE_CONFIG_SES_USER: alice.username,
         RCLONE_CONFIG_SES_PASS: obscured.trim(),
       };
-      rclone = async (...args) => (await execFileAsync('/usr/bin/rclone', args, { env, timeout: 120_000, maxBuffer: 8 * 1024 * 1024 })).stdout;
+      rclone = async (...args) =>
+        (await execFileAsync('/usr/bin/rclone', args, { env, timeout: 120_000, maxBuffer: 8 * 1024 * 1024 })).stdout;
     });
     after(async () => {
       await server.close();

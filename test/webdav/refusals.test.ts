@@ -76,7 +76,9 @@ for (const dialect of DIALECTS) {
       ];
       REFUSED.forEach((name, i) => refused.set(name, credentials[i]!));
       reference = await rawRequest(server, null, 'PROPFIND', '/dav/', { headers: { depth: '0' }, from: freshIp() });
-      challenge = (await rawRequest(server, null, 'GET', '/api/v1/forward-auth/webdav', { from: freshIp() })).headers['www-authenticate'];
+      challenge = (await rawRequest(server, null, 'GET', '/api/v1/forward-auth/webdav', { from: freshIp() })).headers[
+        'www-authenticate'
+      ];
     });
     after(() => server.close());
 

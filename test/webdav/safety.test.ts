@@ -50,7 +50,10 @@ for (const dialect of DIALECTS) {
       for (const target of traversals) {
         it(`refuses ${target} with 400 DAV_PATH_INVALID`, async () => {
           for (const method of ['GET', 'PUT', 'DELETE', 'PROPFIND']) {
-            const reply = await rawRequest(server, alice, method, target, { headers: { depth: '0' }, body: method === 'PUT' ? 'x' : '' });
+            const reply = await rawRequest(server, alice, method, target, {
+              headers: { depth: '0' },
+              body: method === 'PUT' ? 'x' : '',
+            });
             assert.equal(reply.status, 400, `${method} ${target}: ${reply.text}`);
           }
         });
@@ -129,7 +132,9 @@ for (const dialect of DIALECTS) {
       }
 
       it('accepts an absolute Destination naming this server', async () => {
-        const reply = await dav(server, alice, 'COPY', '/dav/mine.txt', { headers: { destination: `${server.url}/dav/copy.txt` } });
+        const reply = await dav(server, alice, 'COPY', '/dav/mine.txt', {
+          headers: { destination: `${server.url}/dav/copy.txt` },
+        });
         assert.equal(reply.status, 201);
         assert.equal((await dav(server, alice, 'GET', '/dav/copy.txt')).text, 'alice');
       });
@@ -138,7 +143,8 @@ for (const dialect of DIALECTS) {
     describe('request XML', () => {
       const hostile = {
         'a DTD': '<?xml version="1.0"?><!DOCTYPE propfind [<!ELEMENT propfind ANY>]><propfind xmlns="DAV:"><allprop/></propfind>',
-        'an external entity': '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><propfind xmlns="DAV:"><prop>&x;</prop></propfind>',
+        'an external entity':
+          '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]><propfind xmlns="DAV:"><prop>&x;</prop></propfind>',
         'billion laughs': `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">${Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`).join('')}]><propfind xmlns="DAV:"><prop>&lol9;</prop></propfind>`,
         'an undefined entity': '<propfind xmlns="DAV:"><prop>&nope;</prop></propfind>',
         'malformed XML': '<propfind xmlns="DAV:"><allprop></propfind>',
@@ -147,7 +153,10 @@ for (const dialect of DIALECTS) {
       for (const [what, body] of Object.entries(hostile)) {
         it(`refuses ${what} with 400 DAV_XML_INVALID`, async () => {
           for (const method of ['PROPFIND', 'PROPPATCH', 'LOCK']) {
-            const reply = await dav(server, alice, method, '/dav/mine.txt', { headers: { depth: '0', 'content-type': 'application/xml' }, body });
+            const reply = await dav(server, alice, method, '/dav/mine.txt', {
+              headers: { depth: '0', 'content-type': 'application/xml' },
+              body,
+            });
             assertDavError(reply, 400, /not acceptable XML/);
             assert.doesNotMatch(reply.text, /root:|lollol/);
           }

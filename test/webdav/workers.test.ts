@@ -7,23 +7,16 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { signIn } from '../helpers/http.js';
 import { tempDir } from '../helpers/server.js';
 import { rawRequest, type DavAccount } from '../helpers/dav.js';
+import { freePort } from '../helpers/pg-cluster.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const LOCK_BODY = '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const LOCK_BODY =
+  '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>';
 
 describe('two worker processes', () => {
   let child: ChildProcess;
@@ -59,7 +52,10 @@ describe('two worker processes', () => {
     const adminPassword = /password\n\n\s+(\S+)/.exec(output)![1]!;
     base = { url: `http://127.0.0.1:${port}`, dataDir };
     const session = await signIn(base.url, 'admin', adminPassword);
-    const created = await session.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'drive', application: 'webdav' } });
+    const created = await session.call('/api/v1/app-passwords', {
+      method: 'POST',
+      body: { name: 'drive', application: 'webdav' },
+    });
     assert.equal(created.status, 201, created.text);
     alice = { userId: '', username: 'admin', password: created.json.password };
   });
@@ -72,7 +68,10 @@ describe('two worker processes', () => {
 
   it('answers from two processes, and each refuses a write under the lock the other took (423)', async () => {
     const server = base as Parameters<typeof rawRequest>[0];
-    const lock = await rawRequest(server, alice, 'LOCK', '/dav/shared.txt', { body: LOCK_BODY, headers: { 'user-agent': 'lock-taker' } });
+    const lock = await rawRequest(server, alice, 'LOCK', '/dav/shared.txt', {
+      body: LOCK_BODY,
+      headers: { 'user-agent': 'lock-taker' },
+    });
     assert.equal(lock.status, 201, lock.text);
     const token = String(lock.headers['lock-token']);
     for (let i = 0; i < 16; i++) {
@@ -80,7 +79,10 @@ describe('two worker processes', () => {
       assert.equal(refused.status, 423, refused.text);
     }
     for (let i = 0; i < 16; i++) {
-      const allowed = await rawRequest(server, alice, 'PUT', '/dav/shared.txt', { body: `write ${i}`, headers: { if: `(${token})` } });
+      const allowed = await rawRequest(server, alice, 'PUT', '/dav/shared.txt', {
+        body: `write ${i}`,
+        headers: { if: `(${token})` },
+      });
       assert.equal(allowed.status, 204, allowed.text);
     }
     const pidsAnswering = (status: number) =>

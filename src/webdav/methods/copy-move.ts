@@ -29,7 +29,8 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
     throw new SesameError('DAV_FORBIDDEN', 'The Destination cannot be the source, lie inside it, or be the root.');
   }
   const overwriteHeader = (headerOf(dav, 'overwrite') ?? 'T').toUpperCase();
-  if (overwriteHeader !== 'T' && overwriteHeader !== 'F') throw new SesameError('DAV_HEADER_INVALID', 'Overwrite must be T or F.');
+  if (overwriteHeader !== 'T' && overwriteHeader !== 'F')
+    throw new SesameError('DAV_HEADER_INVALID', 'Overwrite must be T or F.');
   const depth = (headerOf(dav, 'depth') ?? 'infinity').toLowerCase();
   if (move ? depth !== 'infinity' : depth !== 'infinity' && depth !== '0') {
     throw new SesameError('DAV_HEADER_INVALID', move ? 'MOVE takes Depth: infinity.' : 'COPY takes Depth: 0 or infinity.');

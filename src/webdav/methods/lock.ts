@@ -34,14 +34,17 @@ export const lockResource: DavHandler = async (dav) => {
   const timeoutSeconds = lockTimeout(headerOf(dav, 'timeout'));
   const info = await readXml(dav.body);
   if (info === null) return sendLock(dav, await refreshLock(dav, timeoutSeconds), 200);
-  if (info.ns !== DAV_NS || info.local !== 'lockinfo') throw new SesameError('DAV_XML_INVALID', 'LOCK expects a DAV:lockinfo body.');
+  if (info.ns !== DAV_NS || info.local !== 'lockinfo')
+    throw new SesameError('DAV_XML_INVALID', 'LOCK expects a DAV:lockinfo body.');
   const scopeElement = child(info, DAV_NS, 'lockscope');
   const scope = scopeElement && childElements(scopeElement).find((e) => e.ns === DAV_NS)?.local;
-  if (scope !== 'exclusive' && scope !== 'shared') throw new SesameError('DAV_XML_INVALID', 'lockscope must be exclusive or shared.');
+  if (scope !== 'exclusive' && scope !== 'shared')
+    throw new SesameError('DAV_XML_INVALID', 'lockscope must be exclusive or shared.');
   const typeElement = child(info, DAV_NS, 'locktype');
   if (!typeElement || !child(typeElement, DAV_NS, 'write')) throw new SesameError('DAV_XML_INVALID', 'Only write locks exist.');
   const depthHeader = (headerOf(dav, 'depth') ?? 'infinity').toLowerCase();
-  if (depthHeader !== '0' && depthHeader !== 'infinity') throw new SesameError('DAV_HEADER_INVALID', 'LOCK takes Depth 0 or infinity.');
+  if (depthHeader !== '0' && depthHeader !== 'infinity')
+    throw new SesameError('DAV_HEADER_INVALID', 'LOCK takes Depth 0 or infinity.');
 
   const { segments } = dav.target;
   const stat = await statTarget(dav);

@@ -21,7 +21,8 @@ type Request = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; name
 
 function parsePropfind(root: XmlElement | null): Request {
   if (root === null) return { kind: 'allprop' };
-  if (root.ns !== DAV_NS || root.local !== 'propfind') throw new SesameError('DAV_XML_INVALID', 'PROPFIND expects a DAV:propfind body.');
+  if (root.ns !== DAV_NS || root.local !== 'propfind')
+    throw new SesameError('DAV_XML_INVALID', 'PROPFIND expects a DAV:propfind body.');
   const first = childElements(root).find((e) => e.ns === DAV_NS && ['allprop', 'propname', 'prop'].includes(e.local));
   if (!first) throw new SesameError('DAV_XML_INVALID', 'DAV:propfind needs allprop, propname or prop.');
   if (first.local === 'prop') return { kind: 'prop', names: childElements(first).map((e) => ({ ns: e.ns, local: e.local })) };
@@ -62,7 +63,9 @@ function responseXml(request: Request, live: LiveContext, dead: DeadProperty[]):
 }
 
 function wants(request: Request, ns: string, local: string): boolean {
-  return request.kind === 'allprop' ? ns === DAV_NS : request.kind === 'prop' && request.names.some((n) => n.ns === ns && n.local === local);
+  return request.kind === 'allprop'
+    ? ns === DAV_NS
+    : request.kind === 'prop' && request.names.some((n) => n.ns === ns && n.local === local);
 }
 
 export const propfind: DavHandler = async (dav) => {

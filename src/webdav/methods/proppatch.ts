@@ -29,13 +29,17 @@ export const proppatch: DavHandler = async (dav) => {
       for (const property of childElements(prop)) {
         changes.push(
           operation.local === 'set'
-            ? { kind: 'set', property: { namespace: property.ns, name: property.local, value: serializeNodes(property.children) } }
+            ? {
+                kind: 'set',
+                property: { namespace: property.ns, name: property.local, value: serializeNodes(property.children) },
+              }
             : { kind: 'remove', namespace: property.ns, name: property.local },
         );
       }
     }
   }
-  const name = (c: PropertyChange) => (c.kind === 'set' ? { ns: c.property.namespace, local: c.property.name } : { ns: c.namespace, local: c.name });
+  const name = (c: PropertyChange) =>
+    c.kind === 'set' ? { ns: c.property.namespace, local: c.property.name } : { ns: c.namespace, local: c.name };
   const refused = changes.some((c) => isLiveProperty(name(c).ns, name(c).local));
   if (!refused) await changeProperties(dav.services.db, dav.userId, dav.key, changes);
 
@@ -51,5 +55,7 @@ export const proppatch: DavHandler = async (dav) => {
   dav.reply
     .status(207)
     .type('application/xml; charset=utf-8')
-    .send(`${XML_DECLARATION}<D:multistatus xmlns:D="DAV:"><D:response><D:href>${href}</D:href>${propstats}</D:response></D:multistatus>\n`);
+    .send(
+      `${XML_DECLARATION}<D:multistatus xmlns:D="DAV:"><D:response><D:href>${href}</D:href>${propstats}</D:response></D:multistatus>\n`,
+    );
 };
