@@ -26,10 +26,13 @@ function untilSignal(): Promise<void> {
 export async function serve(config: Config, console: Writable): Promise<void> {
   const server = await buildServer({ config });
   if (isWorkerProcess()) {
-    await server.app.listen({ host: config.host, port: config.port });
-    await untilSignal();
-    await server.close();
-    leaveCluster();
+    try {
+      await server.app.listen({ host: config.host, port: config.port });
+      await untilSignal();
+    } finally {
+      await server.close();
+      leaveCluster();
+    }
     return;
   }
   let stop: () => Promise<void>;

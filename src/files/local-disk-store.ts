@@ -150,7 +150,8 @@ export class LocalDiskStore implements FileStore {
     const full = this.resolve(segments);
     const temp = path.join(this.tempDir, tempName());
     try {
-      const output = fs.createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true });
+      // Opened here, not by the stream: a failure cannot then race the file's creation and leave it behind.
+      const output = fs.createWriteStream('', { fd: fs.openSync(temp, 'wx', 0o600), flush: true });
       if (limits.maxBytes === null) await pipeline(body, output);
       else await pipeline(body, byteLimit(limits.maxBytes), output);
       fs.renameSync(temp, full);
