@@ -16,6 +16,7 @@ import { UsageRecorder } from './connections/usage-recorder.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './throttle/throttle.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { useStrictJsonBodies } from './http/json-body.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   onQuery?: (event: LogEvent) => void;
   /** Benchmark-only (bench/dav-server.ts): /dav/ serves this user without credentials. No configuration reaches it. */
   unauthenticatedDavUserForBenchmark?: { userId: string; username: string };
+  /** Client time limits; the defaults suit production (tests shorten them). */
+  timeouts?: Timeouts;
 }
 
 export interface Server {
@@ -64,6 +67,7 @@ function loggerOptions(config: Config, stream: Writable | undefined): FastifySer
 export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -80,6 +84,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
+    ...serverTimeoutOptions(timeouts),
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -96,6 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.setValidatorCompiler(schemaValidatorCompiler());
   // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
+  enforceBodyMinimumRate(app, timeouts);
   app.addHook('onRequest', refuseCredentialsInQuery);
   await app.register(cookie);
   await app.register(httpAuth, { services });

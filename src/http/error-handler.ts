@@ -113,22 +113,32 @@ const SOCKET_ERRORS: Record<string, ErrorCode> = {
 };
 
 /**
+ * Answers on the raw socket, outside Fastify (the request could not be read,
+ * or its body stopped arriving), with the envelope of every error, then
+ * closes the connection.
+ */
+export function endSocketWithError(socket: Socket, code: ErrorCode, message: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = ERROR_STATUS[code];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+  );
+  // A client that goes on sending is not waited for.
+  socket.destroySoon();
+}
+
+/**
  * Malformed HTTP that never becomes a request (bad request line, headers
  * too large, headers too slow): the same body, written on the socket, which
  * is then closed.
  */
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
-  if (!socket.writable) {
-    socket.destroy();
-    return;
-  }
-  const code = SOCKET_ERRORS[error.code ?? ''] ?? 'REQUEST_INVALID';
-  const status = ERROR_STATUS[code];
-  const body = JSON.stringify({ error: { code, message: 'The request could not be read as HTTP.' } });
-  socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
-  );
+  endSocketWithError(socket, SOCKET_ERRORS[error.code ?? ''] ?? 'REQUEST_INVALID', 'The request could not be read as HTTP.');
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

@@ -14,6 +14,7 @@ import type { LogEvent } from 'kysely';
 import { loadConfig } from '../../src/config/config.js';
 import { buildServer, type Server } from '../../src/server.js';
 import type { Clock } from '../../src/context.js';
+import type { Timeouts } from '../../src/http/timeouts.js';
 import { createUser } from '../../src/accounts/users.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -57,6 +58,7 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Reuse a data directory (a restart after a crash); a fresh one by default. */
   dataDir?: string;
+  timeouts?: Timeouts;
 }
 
 export interface TestServer {
@@ -88,6 +90,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
     });
   } catch (error) {
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,78 @@
+/**
+ * How long a client may take, tuned for WebDAV uploads of any size: no limit
+ * on a request's total time (a 2 GiB PUT over a slow line is legitimate), but
+ * limits on silence and on trickling, the two ways a client can hold a
+ * connection without sending anything useful.
+ *
+ * - headers must be complete within `headersMs` (slow-loris on headers);
+ * - a connection with no byte in either direction for `idleMs` is closed;
+ * - a body still arriving must bring at least `bodyMinBytes` every
+ *   `bodyWindowMs`, or the request is answered 408 REQUEST_TIMEOUT and the
+ *   connection closed: one byte every 5 s no longer holds a connection open
+ *   for minutes (an idle timeout alone never fires on a trickle).
+ *
+ * The body check reads the socket's byte count on a timer; it never listens
+ * to the body itself, so body parsing and streaming are untouched, and a
+ * request without a body (every GET, PROPFIND without body) costs nothing.
+ */
+import type http from 'node:http';
+import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
+import { endSocketWithError } from './error-handler.js';
+
+export interface Timeouts {
+  headersMs: number;
+  idleMs: number;
+  bodyWindowMs: number;
+  bodyMinBytes: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  headersMs: 20_000,
+  idleMs: 120_000,
+  bodyWindowMs: 20_000,
+  bodyMinBytes: 1024,
+};
+
+/** The Fastify (Node http) server options that enforce the header and idle limits. */
+export function serverTimeoutOptions(timeouts: Timeouts): Partial<FastifyHttpOptions<http.Server>> {
+  return {
+    requestTimeout: 0,
+    connectionTimeout: timeouts.idleMs,
+    http: {
+      headersTimeout: timeouts.headersMs,
+      // Node checks the header deadline on this period (30 s by default).
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(timeouts.headersMs / 4))),
+    },
+  };
+}
+
+/** Closes requests whose body arrives slower than the minimum rate. */
+export function enforceBodyMinimumRate(app: FastifyInstance, timeouts: Timeouts): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    const raw = request.raw;
+    if (raw.complete) {
+      done();
+      return;
+    }
+    const socket = raw.socket;
+    let seen = socket.bytesRead;
+    const check = setInterval(() => {
+      if (raw.complete) {
+        clearInterval(check);
+        return;
+      }
+      const now = socket.bytesRead;
+      if (now - seen < timeouts.bodyMinBytes) {
+        clearInterval(check);
+        endSocketWithError(socket, 'REQUEST_TIMEOUT', 'The request body arrived too slowly.');
+        return;
+      }
+      seen = now;
+    }, timeouts.bodyWindowMs);
+    check.unref();
+    const stop = () => clearInterval(check);
+    raw.once('end', stop);
+    raw.once('close', stop);
+    done();
+  });
+}
