@@ -31,6 +31,8 @@ import { forwardAuthRoutes } from './api/forward-auth-routes.js';
 import { prepareFilesDirectory } from './files/local-disk-store.js';
 import { checkSurfaceRoute } from './surfaces/basic-surface.js';
 import { DAV_VERBS, davSurface } from './webdav/dav-surface.js';
+import { openApi } from './api/openapi.js';
+import { webUi } from './web-ui/web-ui.js';
 
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
 /** JSON API bodies are small; file surfaces stream theirs. */
@@ -114,6 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       api.addHook('onSend', async (_request, reply) => {
         reply.header('cache-control', 'no-store');
       });
+      await api.register(openApi);
       await api.register(sessionRoutes);
       await api.register(meRoutes);
       await api.register(appPasswordRoutes);
@@ -130,6 +133,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
       : {}),
   });
+  await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
   }, THROTTLE_PRUNE_INTERVAL_MS).unref();

@@ -1,0 +1,68 @@
+/**
+ * Serves the web interface (the SPA built by Vite into dist/web) at `/`:
+ * its files with @fastify/static, and index.html for any other HTML
+ * navigation (GET/HEAD asking for text/html) so that client routes survive
+ * a reload. It must never answer under another surface's prefix (`/api/`,
+ * `/dav/`, the Nextcloud paths, public links, `/auth/`): unknown paths there
+ * keep their own 404s. The files are public; nothing here reads a session.
+ */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** dist/web, two levels above both src/web-ui/ (tsx) and dist/web-ui/ (built). */
+export const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+const OTHER_SURFACES = ['/api/', '/dav/', '/remote.php/', '/ocs/', '/status.php', '/s/', '/auth/'];
+/**
+ * Everything the interface loads comes from this origin (fonts and icons are
+ * bundled); it may not be framed. Inline styles are allowed for the
+ * positioning that the dialog and menu primitives compute.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** The built files live here: a missing one is a 404, not a page. */
+const ASSETS = '/assets/';
+
+export function isSpaNavigation(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?')[0]!;
+  if (path.startsWith(ASSETS)) return false;
+  if (OTHER_SURFACES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) return false;
+  return (request.headers.accept ?? '').includes('text/html');
+}
+
+async function webFiles(app: FastifyInstance, options: { root: string }): Promise<void> {
+  // The UI's files are public: no route of this scope needs a session.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, auth: 'none' };
+  });
+  // Hashed asset names change with their content; index.html must be revalidated.
+  app.addHook('onSend', async (request, reply) => {
+    const immutable = request.url.startsWith(ASSETS);
+    reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+  });
+  // Loaded here rather than at import: CLI commands import the server and never serve files.
+  const { default: fastifyStatic } = await import('@fastify/static');
+  await app.register(fastifyStatic, { root: options.root, wildcard: false, index: 'index.html' });
+}
+
+export const webUi = fp(
+  async (app: FastifyInstance) => {
+    const indexFile = `${WEB_ROOT}index.html`;
+    if (!fs.existsSync(indexFile)) {
+      app.log.warn(`web interface not built (${indexFile} is missing): run \`npm run build\``);
+      return;
+    }
+    const indexHtml = fs.readFileSync(indexFile);
+    await app.register(webFiles, { root: WEB_ROOT });
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.is404 || !isSpaNavigation(request)) return;
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
+    });
+  },
+  { name: 'sesame-web-ui', dependencies: ['sesame-http-auth'] },
+);

@@ -1,0 +1,137 @@
+/**
+ * The real browser of the end-to-end tests: Debian's chromium driven by
+ * playwright-core (never a downloaded browser), headless, one per test file;
+ * the web build brought up to date once (under a lock, since test files run
+ * in parallel); axe-core checks of the page as it is.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-gpu',
+  '--headless',
+];
+/** Generous: the first page load on two shared cores can be slow. */
+export const UI_TIMEOUT_MS = 30_000;
+
+const root = path.resolve(import.meta.dirname, '../..');
+const webSources = path.join(root, 'web');
+const builtIndex = path.join(root, 'dist/web/index.html');
+const buildLock = path.join(root, 'dist/.web-build.lock');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+function isBuildCurrent(): boolean {
+  return fs.existsSync(builtIndex) && fs.statSync(builtIndex).mtimeMs >= newestSource(webSources);
+}
+
+/** Builds the web interface if a source is newer than the build (vite, a few seconds). */
+export async function ensureWebBuild(): Promise<void> {
+  fs.mkdirSync(path.dirname(buildLock), { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(buildLock);
+      break;
+    } catch {
+      // A lock left by a run that was killed mid-build is stale after two minutes.
+      const age = Date.now() - (fs.statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 120_000) fs.rmSync(buildLock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    if (!isBuildCurrent()) {
+      execFileSync(
+        process.execPath,
+        [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'],
+        {
+          cwd: root,
+          stdio: 'pipe',
+        },
+      );
+    }
+  } finally {
+    fs.rmdirSync(buildLock);
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`No browser at ${CHROMIUM}: install the Debian package "chromium" (apt-get install chromium).`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}
+
+/** What each page logged as an error: a script error or a blocked load (Content-Security-Policy) fails the checks. */
+const pageErrors = new WeakMap<Page, string[]>();
+
+/** A fresh page (own cookies and storage) in the given language, with generous timeouts. */
+export async function newPage(browser: Browser, locale: 'fr-FR' | 'en-US' = 'fr-FR', width = 1280): Promise<Page> {
+  const context = await browser.newContext({ locale, viewport: { width, height: 800 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  page.setDefaultTimeout(UI_TIMEOUT_MS);
+  const errors: string[] = [];
+  pageErrors.set(page, errors);
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return page;
+}
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+}
+
+/**
+ * Runs axe-core on the page as it is now; fails on any serious or critical
+ * violation, and on any script error or Content-Security-Policy refusal the
+ * page has logged (a refused API call, 401 or 4xx, is an expected outcome).
+ */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  const errors = (pageErrors.get(page) ?? []).filter(
+    (text) => !/^Failed to load resource: the server responded with a status of 4\d\d/.test(text),
+  );
+  assert.deepEqual(errors, [], `errors logged by the page before checking ${what}`);
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not block.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run(document)).violations;
+  });
+  const serious = violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} at ${JSON.stringify(violation.nodes.map((n) => n.target))}`,
+    );
+  assert.deepEqual(serious, [], `accessibility of ${what}`);
+}
+
+/** Where README's screenshots go, when SESAME_SCREENSHOTS is set (docs/images). */
+export function screenshotPath(name: string): string | undefined {
+  return process.env.SESAME_SCREENSHOTS ? path.join(root, 'docs/images', name) : undefined;
+}

@@ -1,0 +1,84 @@
+/** The policy: app-password lifetime and maximum, primary password over Basic, revocation on password change. */
+import { useEffect, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client.js';
+import type { Policy } from '../api/types.js';
+import { errorMessage } from '../ui/error-message.js';
+import { FieldError } from '../ui/FieldError.js';
+import { useLoad } from '../ui/use-load.js';
+
+export function PolicyPage() {
+  const { t } = useTranslation();
+  const loaded = useLoad(() => api.policy());
+  const [policy, setPolicy] = useState<Policy>();
+  const [error, setError] = useState<string>();
+  const [saved, setSaved] = useState(false);
+  useEffect(() => setPolicy(loaded.data), [loaded.data]);
+
+  async function save(event: FormEvent) {
+    event.preventDefault();
+    if (!policy) return;
+    setError(undefined);
+    setSaved(false);
+    try {
+      setPolicy(await api.updatePolicy(policy));
+      setSaved(true);
+    } catch (failure) {
+      setError(errorMessage(t, failure));
+    }
+  }
+
+  return (
+    <section>
+      <h2>{t('admin.policy')}</h2>
+      {loaded.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, loaded.error)}
+        </p>
+      ) : null}
+      {policy ? (
+        <form className="card" onSubmit={save} noValidate>
+          <label htmlFor="policy-lifetime">{t('admin.lifetime')}</label>
+          <input
+            id="policy-lifetime"
+            type="number"
+            min={1}
+            max={3650}
+            value={policy.appPasswordLifetimeDays}
+            onChange={(e) => setPolicy({ ...policy, appPasswordLifetimeDays: e.target.valueAsNumber })}
+          />
+          <label htmlFor="policy-max">{t('admin.maxActive')}</label>
+          <input
+            id="policy-max"
+            type="number"
+            min={1}
+            max={1000}
+            value={policy.maxActiveAppPasswords}
+            onChange={(e) => setPolicy({ ...policy, maxActiveAppPasswords: e.target.valueAsNumber })}
+          />
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={policy.allowPrimaryPasswordOverBasic}
+              onChange={(e) => setPolicy({ ...policy, allowPrimaryPasswordOverBasic: e.target.checked })}
+            />
+            {t('admin.allowPrimary')}
+          </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={policy.revokeAppPasswordsOnPasswordChange}
+              onChange={(e) => setPolicy({ ...policy, revokeAppPasswordsOnPasswordChange: e.target.checked })}
+            />
+            {t('admin.revokeOnChange')}
+          </label>
+          <FieldError id="policy-error" message={error} />
+          <p role="status">{saved ? t('admin.saved') : ''}</p>
+          <button type="submit" className="primary">
+            {t('admin.save')}
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}

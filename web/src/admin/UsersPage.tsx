@@ -1,0 +1,113 @@
+/** Users: create one, disable one (after confirmation), open a user's app passwords. */
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api } from '../api/client.js';
+import type { User } from '../api/types.js';
+import { ConfirmDialog } from '../ui/ConfirmDialog.js';
+import { errorCode, errorMessage } from '../ui/error-message.js';
+import { FieldError } from '../ui/FieldError.js';
+import { useLoad } from '../ui/use-load.js';
+
+export function UsersPage() {
+  const { t } = useTranslation();
+  const users = useLoad(() => api.users().then((reply) => reply.users));
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [isAdmin, setIsAdmin] = useState(false);
+  const [error, setError] = useState<{ field: 'username' | 'password' | 'form'; message: string }>();
+  const [created, setCreated] = useState<string>();
+  const [disabling, setDisabling] = useState<User>();
+
+  async function create(event: FormEvent) {
+    event.preventDefault();
+    setError(undefined);
+    setCreated(undefined);
+    try {
+      const reply = await api.createUser({ username, password, role: isAdmin ? 'admin' : 'user' });
+      setCreated(reply.user.username);
+      setUsername('');
+      setPassword('');
+      setIsAdmin(false);
+      users.reload();
+    } catch (failure) {
+      const code = errorCode(failure) ?? '';
+      const field = code.startsWith('USER') ? 'username' : code.startsWith('PASSWORD') ? 'password' : 'form';
+      setError({ field, message: errorMessage(t, failure) });
+    }
+  }
+
+  return (
+    <section>
+      <h2>{t('admin.users')}</h2>
+      <form className="card inline-form" onSubmit={create} noValidate>
+        <div>
+          <label htmlFor="new-username">{t('admin.username')}</label>
+          <input id="new-username" autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} />
+          <FieldError id="new-username-error" message={error?.field === 'username' ? error.message : undefined} />
+        </div>
+        <div>
+          <label htmlFor="new-password">{t('admin.password')}</label>
+          <input
+            id="new-password"
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <FieldError id="new-password-error" message={error?.field === 'password' ? error.message : undefined} />
+        </div>
+        <label className="checkbox">
+          <input type="checkbox" checked={isAdmin} onChange={(e) => setIsAdmin(e.target.checked)} />
+          {t('admin.isAdmin')}
+        </label>
+        <button type="submit" className="primary">
+          {t('admin.createUser')}
+        </button>
+        <FieldError id="new-user-error" message={error?.field === 'form' ? error.message : undefined} />
+        <p role="status">{created ? t('admin.userCreated', { username: created }) : ''}</p>
+      </form>
+      {users.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, users.error)}
+        </p>
+      ) : null}
+      <ul className="cards" aria-label={t('admin.users')}>
+        {users.data?.map((user) => (
+          <li key={user.id} className="card user-row">
+            <div>
+              <h3>{user.username}</h3>
+              <p>
+                {user.role === 'admin' ? t('admin.roleAdmin') : t('admin.roleUser')} ·{' '}
+                {user.disabled ? <span className="badge danger">{t('admin.disabled')}</span> : t('admin.active')}
+              </p>
+            </div>
+            <div className="actions">
+              <Link to={`/admin/users/${encodeURIComponent(user.id)}`}>
+                {t('admin.passwordsOf', { username: user.username })}
+              </Link>
+              {user.disabled ? null : (
+                <button type="button" className="danger-outline" onClick={() => setDisabling(user)}>
+                  {t('admin.disable', { username: user.username })}
+                </button>
+              )}
+            </div>
+          </li>
+        ))}
+      </ul>
+      {disabling ? (
+        <ConfirmDialog
+          title={t('admin.disableTitle', { username: disabling.username })}
+          description={t('admin.disableDescription')}
+          cancel={t('admin.cancel')}
+          confirm={t('admin.confirmDisable')}
+          onClose={() => setDisabling(undefined)}
+          onConfirm={async () => {
+            await api.disableUser(disabling.id);
+            users.reload();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * The UI's client of the JSON API: one function per route, typed from the
+ * server's schemas. It keeps the session's CSRF token in memory and sends
+ * it on state-changing requests; every failure becomes an ApiError with the
+ * API's stable code. It must never keep an app password it has returned.
+ */
+import type {
+  AppPassword,
+  Application,
+  AuditPage,
+  AuditQuery,
+  Connection,
+  CreateAppPasswordBody,
+  CreatedAppPassword,
+  CreateUserBody,
+  ErrorReply,
+  MeReply,
+  Policy,
+  PolicyBody,
+  SessionReply,
+  SignInBody,
+  UpdateAppPasswordBody,
+  User,
+} from './types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** Seconds to wait, from Retry-After on a 429. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | undefined;
+let onUnauthenticated: () => void = () => {};
+
+/** Called when a request made with the session gets 401: the session has ended. */
+export function whenUnauthenticated(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+function isErrorReply(value: unknown): value is ErrorReply {
+  return typeof value === 'object' && value !== null && 'error' in value;
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (response.status === 204) return undefined as T;
+  const payload: unknown = await response.json().catch(() => undefined);
+  if (response.ok) return payload as T;
+  const code = isErrorReply(payload) ? payload.error.code : 'INTERNAL';
+  const message = isErrorReply(payload) ? payload.error.message : response.statusText;
+  const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
+  const error = new ApiError(response.status, code, message, Number.isFinite(retryAfter) ? retryAfter : undefined);
+  if (code === 'UNAUTHENTICATED') {
+    csrfToken = undefined;
+    onUnauthenticated();
+  }
+  throw error;
+}
+
+export const api = {
+  async signIn(body: SignInBody): Promise<SessionReply> {
+    const reply = await call<SessionReply>('POST', '/session', body);
+    csrfToken = reply.csrfToken;
+    return reply;
+  },
+  async signOut(): Promise<void> {
+    await call<void>('DELETE', '/session');
+    csrfToken = undefined;
+  },
+  async me(): Promise<MeReply> {
+    const reply = await call<MeReply>('GET', '/me');
+    csrfToken = reply.csrfToken;
+    return reply;
+  },
+  applications: () => call<{ applications: Application[] }>('GET', '/applications'),
+  appPasswords: () => call<{ appPasswords: AppPassword[] }>('GET', '/app-passwords'),
+  createAppPassword: (body: CreateAppPasswordBody) => call<CreatedAppPassword>('POST', '/app-passwords', body),
+  updateAppPassword: (id: string, body: UpdateAppPasswordBody) =>
+    call<{ appPassword: AppPassword }>('PATCH', `/app-passwords/${encodeURIComponent(id)}`, body),
+  deleteAppPassword: (id: string) => call<void>('DELETE', `/app-passwords/${encodeURIComponent(id)}`),
+  connections: () => call<{ connections: Connection[] }>('GET', '/connections'),
+  users: () => call<{ users: User[] }>('GET', '/admin/users'),
+  createUser: (body: CreateUserBody) => call<{ user: User }>('POST', '/admin/users', body),
+  disableUser: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
+  userAppPasswords: (id: string) =>
+    call<{ appPasswords: AppPassword[] }>('GET', `/admin/users/${encodeURIComponent(id)}/app-passwords`),
+  revokeAppPassword: (id: string) => call<void>('DELETE', `/admin/app-passwords/${encodeURIComponent(id)}`),
+  policy: () => call<Policy>('GET', '/admin/policy'),
+  updatePolicy: (body: PolicyBody) => call<Policy>('PUT', '/admin/policy', body),
+  audit: (query: AuditQuery) => {
+    const params = new URLSearchParams();
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    const search = params.toString();
+    return call<AuditPage>('GET', `/admin/audit${search ? `?${search}` : ''}`);
+  },
+};

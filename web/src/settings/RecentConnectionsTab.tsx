@@ -1,0 +1,101 @@
+/**
+ * Tab "Connexions récentes": web sign-ins, app-password uses and failed
+ * attempts, one row per (credential, address, client), newest first. An
+ * app-password row links to its password and offers to delete it;
+ * failures are marked by an icon, a word and a colour, not colour alone.
+ */
+import { CheckCircle2, Trash2, XOctagon } from 'lucide-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api } from '../api/client.js';
+import type { Connection } from '../api/types.js';
+import { errorMessage } from '../ui/error-message.js';
+import { formatDate } from '../ui/format.js';
+import { useLoad } from '../ui/use-load.js';
+import { useApplicationLabel, useApplications } from './applications.js';
+import { DeleteAppPasswordDialog } from './DeleteAppPasswordDialog.js';
+
+export function RecentConnectionsTab() {
+  const { t } = useTranslation();
+  const list = useLoad(() => api.connections().then((reply) => reply.connections));
+  const applicationLabel = useApplicationLabel(useApplications());
+  const [deleting, setDeleting] = useState<{ id: string; name: string }>();
+
+  function credentialOf(connection: Connection): string {
+    const method = t(`recent.method.${connection.method}`, { defaultValue: connection.method });
+    return connection.appPassword ? `${method} « ${connection.appPassword.name} »` : method;
+  }
+
+  return (
+    <div>
+      <h3>{t('recent.title')}</h3>
+      <p>{t('recent.intro')}</p>
+      {list.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, list.error)}
+        </p>
+      ) : null}
+      {list.data && list.data.length === 0 ? <p>{t('recent.empty')}</p> : null}
+      <ul className="cards" aria-label={t('recent.list')}>
+        {list.data?.map((connection) => {
+          const failed = connection.outcome === 'failure';
+          const appPassword = connection.appPassword;
+          return (
+            <li key={connection.id} className={failed ? 'card connection failure' : 'card connection'}>
+              <p className="outcome">
+                {failed ? <XOctagon aria-hidden size={16} /> : <CheckCircle2 aria-hidden size={16} />}
+                <strong>{failed ? t('recent.failure') : t('recent.success')}</strong>
+                <span>{credentialOf(connection)}</span>
+              </p>
+              <dl className="facts">
+                <div>
+                  <dt>{t('recent.application')}</dt>
+                  <dd>{applicationLabel(connection.application) ?? '—'}</dd>
+                </div>
+                <div>
+                  <dt>{t('recent.address')}</dt>
+                  <dd>{connection.ip}</dd>
+                </div>
+                <div>
+                  <dt>{t('recent.client')}</dt>
+                  <dd className="client">{connection.client || '—'}</dd>
+                </div>
+                <div>
+                  <dt>{t('recent.firstSeen')}</dt>
+                  <dd>{formatDate(connection.firstSeen)}</dd>
+                </div>
+                <div>
+                  <dt>{t('recent.lastSeen')}</dt>
+                  <dd>{formatDate(connection.lastSeen)}</dd>
+                </div>
+                <div>
+                  <dt>{t('recent.count')}</dt>
+                  <dd>{connection.count}</dd>
+                </div>
+              </dl>
+              {appPassword ? (
+                <div className="actions">
+                  <Link to={`/settings/connections/app-passwords#app-password-${appPassword.id}`}>
+                    {t('recent.showPassword')}
+                  </Link>
+                  <button
+                    type="button"
+                    className="icon danger-outline"
+                    aria-label={t('appPasswords.delete', { name: appPassword.name })}
+                    onClick={() => setDeleting(appPassword)}
+                  >
+                    <Trash2 aria-hidden size={18} />
+                  </button>
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      {deleting ? (
+        <DeleteAppPasswordDialog appPassword={deleting} onClose={() => setDeleting(undefined)} onDeleted={list.reload} />
+      ) : null}
+    </div>
+  );
+}

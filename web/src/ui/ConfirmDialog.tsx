@@ -1,0 +1,65 @@
+/**
+ * A confirmation (Radix AlertDialog: focus trapped, Escape cancels, focus
+ * returns to the button that opened it) naming what will be lost; shows
+ * the action's error in place when it fails.
+ */
+import * as AlertDialog from '@radix-ui/react-alert-dialog';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { errorMessage } from './error-message.js';
+import { FieldError } from './FieldError.js';
+import { useReturnFocus } from './return-focus.js';
+
+export function ConfirmDialog({
+  title,
+  description,
+  cancel,
+  confirm,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  description: string;
+  cancel: string;
+  confirm: string;
+  onConfirm(): Promise<void>;
+  onClose(): void;
+}) {
+  const { t } = useTranslation();
+  const returnFocus = useReturnFocus();
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  async function run() {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await onConfirm();
+      onClose();
+    } catch (failure) {
+      setError(errorMessage(t, failure));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AlertDialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <AlertDialog.Portal>
+        <AlertDialog.Overlay className="overlay" />
+        <AlertDialog.Content className="dialog" onCloseAutoFocus={returnFocus}>
+          <AlertDialog.Title>{title}</AlertDialog.Title>
+          <AlertDialog.Description>{description}</AlertDialog.Description>
+          <FieldError id="confirm-error" message={error} />
+          <div className="dialog-buttons">
+            <AlertDialog.Cancel asChild>
+              <button type="button">{cancel}</button>
+            </AlertDialog.Cancel>
+            <button type="button" className="danger" disabled={busy} onClick={() => void run()}>
+              {confirm}
+            </button>
+          </div>
+        </AlertDialog.Content>
+      </AlertDialog.Portal>
+    </AlertDialog.Root>
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * The frame of our dialogs (Radix Dialog: focus moved in and trapped,
+ * Escape closes, focus returned to the opener): overlay, title,
+ * description, content. Opened by being rendered; closing calls onClose.
+ */
+import * as Dialog from '@radix-ui/react-dialog';
+import type { ReactNode } from 'react';
+import { useReturnFocus } from './return-focus.js';
+
+export function Modal({
+  title,
+  description,
+  onClose,
+  keepOnOutsideClick = false,
+  children,
+}: {
+  title: string;
+  description: ReactNode;
+  onClose(): void;
+  /** For a dialog whose content cannot be shown again: close only by its button or Escape. */
+  keepOnOutsideClick?: boolean;
+  children: ReactNode;
+}) {
+  const returnFocus = useReturnFocus();
+  return (
+    <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
+      <Dialog.Portal>
+        <Dialog.Overlay className="overlay" />
+        <Dialog.Content
+          className="dialog"
+          onCloseAutoFocus={returnFocus}
+          {...(keepOnOutsideClick ? { onInteractOutside: (event: Event) => event.preventDefault() } : {})}
+        >
+          <Dialog.Title>{title}</Dialog.Title>
+          <Dialog.Description>{description}</Dialog.Description>
+          {children}
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}
+
+/** A button that closes the dialog it is in (Annuler). */
+export function CloseButton({ children }: { children: ReactNode }) {
+  return (
+    <Dialog.Close asChild>
+      <button type="button">{children}</button>
+    </Dialog.Close>
+  );
+}
