@@ -16,6 +16,8 @@ export interface Policy {
   revokeAppPasswordsOnPasswordChange: boolean;
   /** Accept the primary password over Basic auth (local accounts without 2FA only). */
   allowPrimaryPasswordOverBasic: boolean;
+  /** Local accounts must turn on TOTP: until they do, a session may only enrol (and no primary password works over Basic). */
+  requireTwoFactorForLocalAccounts: boolean;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -23,6 +25,7 @@ export const DEFAULT_POLICY: Policy = {
   maxActiveAppPasswords: 50,
   revokeAppPasswordsOnPasswordChange: true,
   allowPrimaryPasswordOverBasic: false,
+  requireTwoFactorForLocalAccounts: false,
 };
 
 export const POLICY_LIMITS = {

@@ -224,6 +224,7 @@ for (const dialect of DIALECTS) {
           maxActiveAppPasswords: 50,
           revokeAppPasswordsOnPasswordChange: true,
           allowPrimaryPasswordOverBasic: false,
+          requireTwoFactorForLocalAccounts: false,
         });
       });
 
