@@ -45,11 +45,6 @@ async function requireLocalUser(db: Db, userId: string): Promise<UserRecord> {
   return record;
 }
 
-function requireTotpEnabled(record: UserRecord): void {
-  if (record.sealedTotpSecret === null)
-    throw new SesameError('TOTP_NOT_ENABLED', 'Two-factor authentication is not on for this account.');
-}
-
 /** A code check of a signed-in user, throttled and counted like a sign-in; TOTP_CODE_INVALID when wrong. */
 function checkCode<T>(ctx: Context, record: UserRecord, actor: Actor, check: () => Promise<T | null>): Promise<T> {
   return guardedAttempt(
@@ -85,6 +80,10 @@ async function changeLocked<T>(
     }
     return change(trx);
   });
+}
+
+function hashesOf(ctx: Context, codes: string[]): string[] {
+  return codes.map((code) => ctx.key.hashRecoveryCode(compactRecoveryCode(code)));
 }
 
 function audit(db: Db, ctx: Context, actor: Actor, record: UserRecord, action: AuditAction): Promise<void> {
@@ -123,12 +122,7 @@ export async function confirmTotpEnrolment(ctx: Context, userId: string, code: s
   const codes = generateRecoveryCodes();
   await changeLocked(ctx, record, notPending, async (trx) => {
     await setSealedTotpSecret(trx, userId, pending, step);
-    await replaceRecoveryCodeHashes(
-      trx,
-      userId,
-      codes.map((code) => ctx.key.hashRecoveryCode(compactRecoveryCode(code))),
-      ctx.clock.now(),
-    );
+    await replaceRecoveryCodeHashes(trx, userId, hashesOf(ctx, codes), ctx.clock.now());
     await audit(trx, ctx, actor, record, 'user.totp-enabled');
   });
   return codes;
@@ -142,30 +136,38 @@ function changedMeanwhile(): SesameError {
   return new SesameError('TOTP_NOT_ENABLED', 'Two-factor authentication was changed meanwhile; reload and try again.');
 }
 
-/** New recovery codes for a current code (TOTP or recovery code); every earlier recovery code stops working. */
-export async function regenerateRecoveryCodes(ctx: Context, userId: string, code: string, actor: Actor): Promise<string[]> {
+/**
+ * A change that needs a current code (TOTP or recovery code) of an account
+ * with 2FA on, made under the row lock once the code is right.
+ */
+async function changeWithCurrentCode<T>(
+  ctx: Context,
+  userId: string,
+  code: string,
+  actor: Actor,
+  change: (trx: Db, record: UserRecord) => Promise<T>,
+): Promise<T> {
   const record = await requireLocalUser(ctx.db, userId);
-  requireTotpEnabled(record);
+  if (record.sealedTotpSecret === null) {
+    throw new SesameError('TOTP_NOT_ENABLED', 'Two-factor authentication is not on for this account.');
+  }
   await checkCode(ctx, record, actor, () => verifySecondFactor(ctx, record, code));
+  return changeLocked(ctx, record, changedMeanwhile, (trx) => change(trx, record));
+}
+
+/** New recovery codes; every earlier recovery code stops working. */
+export async function regenerateRecoveryCodes(ctx: Context, userId: string, code: string, actor: Actor): Promise<string[]> {
   const codes = generateRecoveryCodes();
-  await changeLocked(ctx, record, changedMeanwhile, async (trx) => {
-    await replaceRecoveryCodeHashes(
-      trx,
-      userId,
-      codes.map((code) => ctx.key.hashRecoveryCode(compactRecoveryCode(code))),
-      ctx.clock.now(),
-    );
+  await changeWithCurrentCode(ctx, userId, code, actor, async (trx, record) => {
+    await replaceRecoveryCodeHashes(trx, userId, hashesOf(ctx, codes), ctx.clock.now());
     await audit(trx, ctx, actor, record, 'user.recovery-codes-regenerated');
   });
   return codes;
 }
 
-/** Turns TOTP off for a current code (TOTP or recovery code); the secret and every recovery code are deleted. */
+/** Turns TOTP off; the secret and every recovery code are deleted. */
 export async function disableTotp(ctx: Context, userId: string, code: string, actor: Actor): Promise<void> {
-  const record = await requireLocalUser(ctx.db, userId);
-  requireTotpEnabled(record);
-  await checkCode(ctx, record, actor, () => verifySecondFactor(ctx, record, code));
-  await changeLocked(ctx, record, changedMeanwhile, async (trx) => {
+  await changeWithCurrentCode(ctx, userId, code, actor, async (trx, record) => {
     await setSealedTotpSecret(trx, userId, null);
     await deleteRecoveryCodesOfUser(trx, userId);
     await audit(trx, ctx, actor, record, 'user.totp-disabled');

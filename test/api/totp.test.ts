@@ -25,14 +25,12 @@ import {
   forwardAuth,
   freshIp,
   openSession,
+  postSession,
+  updatePolicyAs,
   userWithSession,
 } from './support.js';
 
 const STEP_MS = 30_000;
-
-function postSession(server: TestServer, body: Record<string, unknown>, from: string): Promise<HttpReply> {
-  return request(server.url, '/api/v1/session', { method: 'POST', body, from });
-}
 
 for (const dialect of DIALECTS) {
   describe(`TOTP and recovery codes (${dialect})`, () => {
@@ -40,10 +38,7 @@ for (const dialect of DIALECTS) {
     let clock: ManualClock;
     let admin: Session;
 
-    async function setPolicy(body: Record<string, unknown>): Promise<void> {
-      const reply = await admin.call('/api/v1/admin/policy', { method: 'PUT', body });
-      assert.equal(reply.status, 200, reply.text);
-    }
+    const setPolicy = (body: Record<string, unknown>) => updatePolicyAs(admin, body);
 
     /** A fresh local account signed in through POST /session. */
     async function signedIn(name: string, from: string): Promise<{ session: Session; id: string }> {
