@@ -24,6 +24,7 @@ import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { meRoutes } from './api/me-routes.js';
+import { totpRoutes } from './api/totp-routes.js';
 import { appPasswordRoutes } from './api/app-password-routes.js';
 import { connectionRoutes } from './api/connection-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
@@ -119,6 +120,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       await api.register(openApi);
       await api.register(sessionRoutes);
       await api.register(meRoutes);
+      await api.register(totpRoutes);
       await api.register(appPasswordRoutes);
       await api.register(connectionRoutes);
       await api.register(adminRoutes);

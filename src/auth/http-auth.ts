@@ -3,6 +3,8 @@
  * requirement (`config.auth`, default 'session'): session cookie with a CSRF
  * token on state-changing methods, or Basic auth through the one
  * authenticator, or both for GET /me. Basic auth never creates a session.
+ * While the policy requires 2FA of local accounts, a session of one without
+ * it reaches only the routes marked `duringTwoFactorEnrolment`.
  */
 import crypto from 'node:crypto';
 import '@fastify/cookie';
@@ -10,6 +12,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SesameError } from '../errors.js';
 import { validateSessionToken } from '../accounts/sessions.js';
+import { getPolicy } from '../policy/policy.js';
 import type { Config } from '../config/config.js';
 import { clientOf, addressOf } from './request-source.js';
 import { authenticateBasic, unauthenticated, type AuthContext } from './authenticator.js';
@@ -39,6 +42,8 @@ declare module 'fastify' {
     basicChallenge?: boolean;
     /** The Basic-auth surface the route belongs to (surfaces/registry.ts). */
     surface?: string;
+    /** Open to a session that the 2FA policy holds to enrolment (the enrolment routes, GET /me, sign-out). */
+    duringTwoFactorEnrolment?: boolean;
   }
 }
 
@@ -64,6 +69,16 @@ async function authenticateSession(services: AuthServices, request: FastifyReque
     if (typeof sent !== 'string' || !sameToken(sent, services.key.csrfToken(token))) {
       throw new SesameError('CSRF_TOKEN_INVALID', 'This request needs the X-CSRF-Token header of your session.');
     }
+  }
+  if (
+    session.lacksSecondFactor &&
+    !request.routeOptions.config.duringTwoFactorEnrolment &&
+    (await getPolicy(services.db)).requireTwoFactorForLocalAccounts
+  ) {
+    throw new SesameError(
+      'TWO_FACTOR_ENROLMENT_REQUIRED',
+      'Your administrator requires two-factor authentication: turn it on (POST /api/v1/me/totp) before anything else.',
+    );
   }
   request.sessionToken = token;
   request.principal = {

@@ -170,8 +170,29 @@ const auditClientAndCursor: Migration = {
   },
 };
 
+/** Issue 8: a TOTP secret pending confirmation, and single-use recovery codes stored as keyed hashes. */
+const strongSignIn: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('users').addColumn('totp_pending_secret', 'text').execute();
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('recovery_codes_user_code')
+      .on('recovery_codes')
+      .columns(['user_id', 'code_hash'])
+      .unique()
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '002_audit_client': auditClientAndCursor, '003_webdav': webdav };
+    return { '0001_initial': initial, '002_audit_client': auditClientAndCursor, '003_webdav': webdav, '004_strong_sign_in': strongSignIn };
   },
 };

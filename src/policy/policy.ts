@@ -18,6 +18,8 @@ export interface Policy {
   allowPrimaryPasswordOverBasic: boolean;
   /** Bytes each user's file space may hold; 0 = unlimited. */
   storageQuotaBytes: number;
+  /** Local accounts must turn on TOTP: until they do, a session may only enrol (and no primary password works over Basic). */
+  requireTwoFactorForLocalAccounts: boolean;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -26,6 +28,7 @@ export const DEFAULT_POLICY: Policy = {
   revokeAppPasswordsOnPasswordChange: true,
   allowPrimaryPasswordOverBasic: false,
   storageQuotaBytes: 0,
+  requireTwoFactorForLocalAccounts: false,
 };
 
 export const POLICY_LIMITS = {

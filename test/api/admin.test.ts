@@ -225,6 +225,7 @@ for (const dialect of DIALECTS) {
           revokeAppPasswordsOnPasswordChange: true,
           allowPrimaryPasswordOverBasic: false,
           storageQuotaBytes: 0,
+          requireTwoFactorForLocalAccounts: false,
         });
       });
 
