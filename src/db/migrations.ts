@@ -193,6 +193,11 @@ const strongSignIn: Migration = {
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '002_audit_client': auditClientAndCursor, '003_webdav': webdav, '004_strong_sign_in': strongSignIn };
+    return {
+      '0001_initial': initial,
+      '002_audit_client': auditClientAndCursor,
+      '003_webdav': webdav,
+      '004_strong_sign_in': strongSignIn,
+    };
   },
 };
