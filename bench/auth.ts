@@ -226,6 +226,7 @@ async function seedSesame(server: Server): Promise<SesameSeed> {
     password_hash: filler,
     totp_secret: null,
     totp_last_step: null,
+    totp_pending_secret: null,
     disabled_at: null,
     password_changed_at: now,
     created_at: now,

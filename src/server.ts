@@ -24,14 +24,20 @@ import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
 import { meRoutes } from './api/me-routes.js';
+import { totpRoutes } from './api/totp-routes.js';
 import { appPasswordRoutes } from './api/app-password-routes.js';
 import { connectionRoutes } from './api/connection-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { forwardAuthRoutes } from './api/forward-auth-routes.js';
+import { prepareFilesDirectory } from './files/local-disk-store.js';
+import { checkSurfaceRoute } from './surfaces/basic-surface.js';
+import { DAV_VERBS, davSurface } from './webdav/dav-surface.js';
 import { openApi } from './api/openapi.js';
 import { webUi } from './web-ui/web-ui.js';
 
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
+/** JSON API bodies are small; file surfaces stream theirs. */
+const API_BODY_LIMIT = 64 * 1024;
 
 export interface ServerOptions {
   config: Config;
@@ -39,6 +45,8 @@ export interface ServerOptions {
   /** Where log lines go (JSON, one per line); standard output by default. */
   logStream?: Writable;
   onQuery?: (event: LogEvent) => void;
+  /** Benchmark-only (bench/dav-server.ts): /dav/ serves this user without credentials. No configuration reaches it. */
+  unauthenticatedDavUserForBenchmark?: { userId: string; username: string };
   /** Client time limits; the defaults suit production (tests shorten them). */
   timeouts?: Timeouts;
 }
@@ -79,30 +87,40 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
-    bodyLimit: 64 * 1024,
     ...serverTimeoutOptions(timeouts),
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  for (const [verb, hasBody] of DAV_VERBS) app.addHttpMethod(verb, { hasBody });
+  // A route under a surface prefix registered outside its surface would lack its authentication: refuse to start.
+  const routes: Parameters<typeof checkSurfaceRoute>[0][] = [];
+  app.addHook('onRoute', (route) => void routes.push(route));
+  app.addHook('onReady', async () => routes.forEach(checkSurfaceRoute));
 
   const usage = new UsageRecorder(db, clock, (error) => app.log.error({ err: error }, 'recording credential use failed'));
   const services: Services = { db, key, clock, usage, config };
+  const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
+  // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
   enforceBodyMinimumRate(app, timeouts);
   app.addHook('onRequest', refuseCredentialsInQuery);
   await app.register(cookie);
   await app.register(httpAuth, { services });
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
-  });
   await app.register(
     async (api) => {
       useStrictJsonBodies(api);
+      api.addHook('onRoute', (route) => {
+        route.bodyLimit ??= API_BODY_LIMIT;
+      });
+      api.addHook('onSend', async (_request, reply) => {
+        reply.header('cache-control', 'no-store');
+      });
       await api.register(openApi);
       await api.register(sessionRoutes);
       await api.register(meRoutes);
+      await api.register(totpRoutes);
       await api.register(appPasswordRoutes);
       await api.register(connectionRoutes);
       await api.register(adminRoutes);
@@ -110,6 +128,13 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(davSurface, {
+    prefix: '/dav',
+    filesDir,
+    ...(options.unauthenticatedDavUserForBenchmark
+      ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
+      : {}),
+  });
   await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));

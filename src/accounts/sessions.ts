@@ -25,6 +25,8 @@ export interface Session {
   username: string;
   role: Role;
   method: SignInMethod;
+  /** A local account without TOTP: the policy may require it to enrol before anything else. */
+  lacksSecondFactor: boolean;
 }
 
 function hashToken(token: string): string {
@@ -66,7 +68,14 @@ export async function validateSessionToken(ctx: Context, token: string): Promise
   const row = await findSessionWithUser(ctx.db, hashToken(token));
   if (!row || row.disabledAt !== null || row.expiresAt <= now) return null;
   if (now - row.lastSeenAt >= SESSION_BUMP_MS) await extendSession(ctx.db, row.id, now, now + SESSION_IDLE_MS);
-  return { id: row.id, userId: row.userId, username: row.username, role: row.role, method: row.method };
+  return {
+    id: row.id,
+    userId: row.userId,
+    username: row.username,
+    role: row.role,
+    method: row.method,
+    lacksSecondFactor: row.authSource === 'local' && !row.twoFactor,
+  };
 }
 
 export function deleteSession(db: Db, sessionId: string): Promise<void> {

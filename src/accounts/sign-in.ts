@@ -1,6 +1,6 @@
 /**
- * Web sign-in with the primary password, plus the TOTP code when the
- * account has 2FA. Guarded like Basic auth (throttling, account limit);
+ * Web sign-in with the primary password, plus the second factor (a TOTP
+ * code or a recovery code) when the account has 2FA. Guarded like Basic auth (throttling, account limit);
  * every wrong answer is the same INVALID_CREDENTIALS, and the password is
  * checked with the same argon2 cost whether or not the account exists. The
  * session is opened only while the checked password is still the account's.
@@ -11,10 +11,10 @@ import { recordAudit } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import type { SignInMethod } from '../db/schema.js';
 import { upsertConnection } from '../repositories/connections.js';
-import { consumeTotpStep, findUserByKey } from '../repositories/users.js';
+import { findUserByKey } from '../repositories/users.js';
 import { checkAccountPassword } from './primary-password.js';
 import { createSession } from './sessions.js';
-import { matchTotpStep } from './totp.js';
+import { verifySecondFactor } from './second-factor.js';
 import { toUser, type User } from './users.js';
 import { usernameKey } from './username.js';
 
@@ -70,10 +70,8 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
       if (request.totp === undefined || request.totp === '') {
         throw new SesameError('TOTP_REQUIRED', 'Enter the verification code from your authenticator app.');
       }
-      const step = matchTotpStep(ctx.key.openTotpSecret(record.sealedTotpSecret), request.totp, ctx.clock.now());
-      return step !== null && (await consumeTotpStep(ctx.db, record.id, step))
-        ? { record, method: 'password+totp' as SignInMethod }
-        : null;
+      const method = await verifySecondFactor(ctx, record, request.totp);
+      return method === null ? null : { record, method: method as SignInMethod };
     },
     invalidCredentials,
   );

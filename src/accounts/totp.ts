@@ -5,12 +5,24 @@
  */
 import { Secret, TOTP } from 'otpauth';
 
-function totpFor(base32Secret: string): TOTP {
-  return new TOTP({ issuer: 'Sésame', algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(base32Secret) });
+function totpFor(base32Secret: string, label?: string): TOTP {
+  return new TOTP({
+    issuer: 'Sésame',
+    algorithm: 'SHA1',
+    digits: 6,
+    period: 30,
+    secret: Secret.fromBase32(base32Secret),
+    ...(label === undefined ? {} : { label }),
+  });
 }
 
 export function generateTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
+}
+
+/** The Key URI that authenticator apps read (from a QR code or pasted): `otpauth://totp/Sésame:<account>?…`. */
+export function totpKeyUri(base32Secret: string, accountName: string): string {
+  return totpFor(base32Secret, accountName).toString();
 }
 
 export function currentTotpCode(base32Secret: string, timestamp: number): string {

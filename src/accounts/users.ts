@@ -71,6 +71,7 @@ export async function createUser(
     passwordHash: await hashPassword(input.password),
     sealedTotpSecret: null,
     totpLastStep: null,
+    sealedPendingTotpSecret: null,
     disabledAt: null,
     passwordChangedAt: now,
     createdAt: now,

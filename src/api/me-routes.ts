@@ -14,7 +14,10 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/me',
-    { config: { auth: 'session-or-basic', basicChallenge: true }, schema: { response: { 200: MeReply, '4xx': ErrorReply } } },
+    {
+      config: { auth: 'session-or-basic', basicChallenge: true, duringTwoFactorEnrolment: true },
+      schema: { response: { 200: MeReply, '4xx': ErrorReply } },
+    },
     async (request) => {
       const principal = request.principal!;
       const user = await getUserById(services, principal.userId);

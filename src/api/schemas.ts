@@ -30,7 +30,7 @@ const Text = (maxLength: number) => Type.String({ maxLength, pattern: NO_CONTROL
 const Password = (maxLength: number) => Type.String({ maxLength });
 
 export const SignInBody = Type.Object(
-  { username: Text(256), password: Password(4096), totp: Type.Optional(Text(16)) },
+  { username: Text(256), password: Password(4096), totp: Type.Optional(Text(32)) },
   { additionalProperties: false },
 );
 
@@ -44,6 +44,27 @@ export const MeReply = Type.Object({
   user: UserReply,
   via: Type.Union([Type.Literal('session'), Type.Literal('app-password'), Type.Literal('primary-password')]),
   csrfToken: Type.Optional(Type.String()),
+});
+
+export const SecondFactorCodeBody = Type.Object(
+  {
+    code: Type.String({
+      maxLength: 32,
+      pattern: NO_CONTROL_CHARACTERS,
+      description: 'A TOTP code, or (except to confirm enrolment) a recovery code',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const TotpEnrolmentReply = Type.Object({
+  secret: Type.String({ description: 'Base32 secret, to type into an authenticator app' }),
+  otpauthUri: Type.String(),
+  qrCodeSvg: Type.String({ description: 'The otpauth URI as a QR code (SVG document), made on the server' }),
+});
+
+export const RecoveryCodesReply = Type.Object({
+  recoveryCodes: Type.Array(Type.String(), { description: 'Shown this once; each works once' }),
 });
 
 export const ChangePasswordBody = Type.Object(
@@ -128,6 +149,8 @@ export const PolicyReply = Type.Object({
   maxActiveAppPasswords: Type.Integer(),
   revokeAppPasswordsOnPasswordChange: Type.Boolean(),
   allowPrimaryPasswordOverBasic: Type.Boolean(),
+  storageQuotaBytes: Type.Integer(),
+  requireTwoFactorForLocalAccounts: Type.Boolean(),
 });
 
 export const PolicyBody = Type.Partial(
@@ -136,6 +159,8 @@ export const PolicyBody = Type.Partial(
     maxActiveAppPasswords: Type.Integer(),
     revokeAppPasswordsOnPasswordChange: Type.Boolean(),
     allowPrimaryPasswordOverBasic: Type.Boolean(),
+    storageQuotaBytes: Type.Integer(),
+    requireTwoFactorForLocalAccounts: Type.Boolean(),
   }),
   { additionalProperties: false, minProperties: 1 },
 );

@@ -46,15 +46,19 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.delete('/session', { schema: { response: { 204: Type.Null(), '4xx': ErrorReply } } }, async (request, reply) => {
-    const principal = sessionPrincipal(request);
-    await deleteSession(services.db, principal.sessionId);
-    await recordAudit(services.db, services.clock.now(), actorOf(request), {
-      action: 'session.deleted',
-      targetUserId: principal.userId,
-      target: principal.username,
-    });
-    reply.clearCookie(sessionCookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure });
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/session',
+    { config: { duringTwoFactorEnrolment: true }, schema: { response: { 204: Type.Null(), '4xx': ErrorReply } } },
+    async (request, reply) => {
+      const principal = sessionPrincipal(request);
+      await deleteSession(services.db, principal.sessionId);
+      await recordAudit(services.db, services.clock.now(), actorOf(request), {
+        action: 'session.deleted',
+        targetUserId: principal.userId,
+        target: principal.username,
+      });
+      reply.clearCookie(sessionCookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure });
+      return reply.status(204).send(null);
+    },
+  );
 };

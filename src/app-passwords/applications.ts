@@ -3,31 +3,26 @@
  * is what a password is bound to and what each Basic-auth surface declares.
  */
 import { SesameError } from '../errors.js';
+import { endpointsOf } from '../surfaces/registry.js';
 
 export interface Application {
   id: string;
   label: { fr: string; en: string };
-  /** Where the application's requests are accepted. */
+  /** Where the application's requests are accepted (from the surface registry). */
   endpoints: string[];
 }
 
-export const APPLICATIONS: readonly Application[] = [
-  {
-    id: 'webdav',
-    label: { fr: 'Lecteur réseau WebDAV', en: 'WebDAV network drive' },
-    endpoints: ['/dav/'],
-  },
-  {
-    id: 'sync',
-    label: { fr: 'Client de synchronisation', en: 'Desktop sync client' },
-    endpoints: ['/status.php', '/ocs/v1.php/cloud/', '/remote.php/dav/'],
-  },
-  {
-    id: 'outlook',
-    label: { fr: 'Connecteur Outlook', en: 'Outlook connector' },
-    endpoints: ['/ocs/v2.php/apps/files_sharing/api/v1/shares', '/s/'],
-  },
-];
+const LABELS = {
+  webdav: { fr: 'Lecteur réseau WebDAV', en: 'WebDAV network drive' },
+  sync: { fr: 'Client de synchronisation', en: 'Desktop sync client' },
+  outlook: { fr: 'Connecteur Outlook', en: 'Outlook connector' },
+} as const;
+
+export const APPLICATIONS: readonly Application[] = Object.entries(LABELS).map(([id, label]) => ({
+  id,
+  label,
+  endpoints: endpointsOf(id),
+}));
 
 export function isApplicationId(id: string): boolean {
   return APPLICATIONS.some((app) => app.id === id);

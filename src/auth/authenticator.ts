@@ -5,7 +5,7 @@
  * counters and the app password found by its keyed hash, joined with its
  * owner; throttling decides first (429 without checking), then the app
  * password, then, only where policy allows, the primary password of a local
- * account without 2FA. Every failure — unknown user, wrong secret, expired,
+ * account without 2FA (never while the policy requires 2FA of local accounts). Every failure — unknown user, wrong secret, expired,
  * revoked, wrong application, disabled account, malformed header — does the
  * same work and ends in the same UNAUTHENTICATED error.
  */
@@ -135,7 +135,7 @@ async function verifyPrimaryPassword(
   guard: AttemptGuard,
 ): Promise<Principal | null> {
   const policy = await getPolicy(ctx.db);
-  if (!policy.allowPrimaryPasswordOverBasic) return null;
+  if (!policy.allowPrimaryPasswordOverBasic || policy.requireTwoFactorForLocalAccounts) return null;
   await guard.beforeGuessableCheck();
   const user = await checkAccountPassword(await findUserByKey(ctx.db, key), credentials.password, {
     refuseTwoFactorAccounts: true,

@@ -3,6 +3,8 @@
  * requirement (`config.auth`, default 'session'): session cookie with a CSRF
  * token on state-changing methods, or Basic auth through the one
  * authenticator, or both for GET /me. Basic auth never creates a session.
+ * While the policy requires 2FA of local accounts, a session of one without
+ * it reaches only the routes marked `duringTwoFactorEnrolment`.
  */
 import crypto from 'node:crypto';
 import '@fastify/cookie';
@@ -10,6 +12,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SesameError } from '../errors.js';
 import { validateSessionToken } from '../accounts/sessions.js';
+import { getPolicy } from '../policy/policy.js';
 import type { Config } from '../config/config.js';
 import { clientOf, addressOf } from './request-source.js';
 import { authenticateBasic, unauthenticated, type AuthContext } from './authenticator.js';
@@ -20,8 +23,12 @@ export interface AuthServices extends AuthContext {
   config: Pick<Config, 'publicUrl'>;
 }
 
-/** Who may call a route: nobody in particular, a signed-in user, an admin, or a user by session or Basic auth. */
-export type AuthRequirement = 'none' | 'session' | 'admin' | 'session-or-basic';
+/**
+ * Who may call a route: nobody in particular, a signed-in user, an admin, a
+ * user by session or Basic auth, or whoever the route's surface authenticates
+ * (set by the surface plugin itself, see surfaces/basic-surface.ts).
+ */
+export type AuthRequirement = 'none' | 'session' | 'admin' | 'session-or-basic' | 'surface';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,6 +40,10 @@ declare module 'fastify' {
     auth?: AuthRequirement;
     /** Answer 401s with a Basic challenge. */
     basicChallenge?: boolean;
+    /** The Basic-auth surface the route belongs to (surfaces/registry.ts). */
+    surface?: string;
+    /** Open to a session that the 2FA policy holds to enrolment (the enrolment routes, GET /me, sign-out). */
+    duringTwoFactorEnrolment?: boolean;
   }
 }
 
@@ -58,6 +69,16 @@ async function authenticateSession(services: AuthServices, request: FastifyReque
     if (typeof sent !== 'string' || !sameToken(sent, services.key.csrfToken(token))) {
       throw new SesameError('CSRF_TOKEN_INVALID', 'This request needs the X-CSRF-Token header of your session.');
     }
+  }
+  if (
+    session.lacksSecondFactor &&
+    !request.routeOptions.config.duringTwoFactorEnrolment &&
+    (await getPolicy(services.db)).requireTwoFactorForLocalAccounts
+  ) {
+    throw new SesameError(
+      'TWO_FACTOR_ENROLMENT_REQUIRED',
+      'Your administrator requires two-factor authentication: turn it on (POST /api/v1/me/totp) before anything else.',
+    );
   }
   request.sessionToken = token;
   request.principal = {
@@ -91,8 +112,8 @@ export async function authenticateBasicRequest(
 
 async function authenticate(services: AuthServices, request: FastifyRequest): Promise<void> {
   const requirement = request.routeOptions.config.auth ?? 'session';
-  // Unknown routes answer 404 to everyone.
-  if (requirement === 'none' || request.is404) return;
+  // Unknown routes answer 404 to everyone; a surface's own hook authenticates its routes.
+  if (requirement === 'none' || requirement === 'surface' || request.is404) return;
   if (requirement === 'session-or-basic' && request.headers.authorization !== undefined) {
     await authenticateBasicRequest(services, request, null);
     return;

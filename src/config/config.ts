@@ -4,6 +4,7 @@
  * start-up with a message naming the variable (never echoing a secret).
  */
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { SesameError } from '../errors.js';
 
@@ -21,6 +22,8 @@ export interface Config {
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or proxy-addr's names), or false. */
   trustProxy: string[] | false;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Server processes `serve` starts with node:cluster (WORKERS, default: one per core). */
+  workers: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -101,6 +104,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
 
+  const workersRaw = env.WORKERS ?? '';
+  if (workersRaw !== '' && (!/^\d{1,3}$/.test(workersRaw) || Number(workersRaw) < 1 || Number(workersRaw) > 256)) {
+    invalid('WORKERS', 'a whole number between 1 and 256', workersRaw);
+  }
+  const workers = workersRaw === '' ? os.availableParallelism() : Number(workersRaw);
+
   return {
     host,
     port,
@@ -110,5 +119,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl,
     trustProxy,
     logLevel: logLevel as Config['logLevel'],
+    workers,
   };
 }

@@ -122,6 +122,43 @@ const initial: Migration = {
   },
 };
 
+/** WebDAV state that is not file content: locks, dead properties, stable file ids. */
+const webdav: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('dav_locks')
+      .addColumn('token', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('depth', 'text', (c) => c.notNull())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('timeout_seconds', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('dav_locks_user_path').on('dav_locks').columns(['user_id', 'path']).execute();
+
+    await db.schema
+      .createTable('dav_properties')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('namespace', 'text', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('dav_properties_pk', ['user_id', 'path', 'namespace', 'name'])
+      .execute();
+
+    await db.schema
+      .createTable('file_ids')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull().unique())
+      .addPrimaryKeyConstraint('file_ids_pk', ['user_id', 'path'])
+      .execute();
+  },
+};
+
 /** Audit entries get the client apart from the actor, and a (time, id) index for paging. */
 const auditClientAndCursor: Migration = {
   async up(db: Kysely<unknown>) {
@@ -133,8 +170,34 @@ const auditClientAndCursor: Migration = {
   },
 };
 
+/** Issue 8: a TOTP secret pending confirmation, and single-use recovery codes stored as keyed hashes. */
+const strongSignIn: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('users').addColumn('totp_pending_secret', 'text').execute();
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('code_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema
+      .createIndex('recovery_codes_user_code')
+      .on('recovery_codes')
+      .columns(['user_id', 'code_hash'])
+      .unique()
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '002_audit_client': auditClientAndCursor };
+    return {
+      '0001_initial': initial,
+      '002_audit_client': auditClientAndCursor,
+      '003_webdav': webdav,
+      '004_strong_sign_in': strongSignIn,
+    };
   },
 };

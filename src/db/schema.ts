@@ -9,7 +9,7 @@ export type Role = 'admin' | 'user';
 export type AuthSource = 'local' | 'oidc';
 export type AssignmentSource = 'user' | 'first-use';
 export type RevocationReason = 'deleted' | 'admin' | 'password-changed' | 'expired';
-export type SignInMethod = 'app-password' | 'primary-password' | 'password' | 'password+totp' | 'sso';
+export type SignInMethod = 'app-password' | 'primary-password' | 'password' | 'password+totp' | 'recovery-code' | 'sso';
 export type Outcome = 'success' | 'failure';
 
 export interface UsersTable {
@@ -24,6 +24,8 @@ export interface UsersTable {
   totp_secret: string | null;
   /** The last TOTP time step accepted: a code is good once. */
   totp_last_step: number | null;
+  /** A TOTP secret being enrolled (sealed), until a code from it confirms it. */
+  totp_pending_secret: string | null;
   disabled_at: number | null;
   password_changed_at: number | null;
   created_at: number;
@@ -48,6 +50,16 @@ export interface AppPasswordsTable {
   last_used_ip: string | null;
   last_used_client: string | null;
   last_used_application: string | null;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** HMAC-SHA-256(server key, normalised code), hex. The code itself is never stored. */
+  code_hash: string;
+  created_at: number;
+  /** Set when the code is used: each code works once. */
+  used_at: number | null;
 }
 
 export interface SessionsTable {
@@ -114,13 +126,50 @@ export interface MetaTable {
   value: string;
 }
 
+/** A WebDAV lock (RFC 4918 §6); shared by every process and node through the database. */
+export interface DavLocksTable {
+  /** `urn:uuid:…`, the lock token itself (not a secret: locks are not credentials). */
+  token: string;
+  user_id: string;
+  /** `/`-separated path in the user's space; `/` is the root. */
+  path: string;
+  depth: '0' | 'infinity';
+  scope: 'exclusive' | 'shared';
+  /** The client's `DAV:owner` element, kept as XML. */
+  owner: string;
+  timeout_seconds: number;
+  expires_at: number;
+  created_at: number;
+}
+
+/** A WebDAV dead property (set by PROPPATCH). */
+export interface DavPropertiesTable {
+  user_id: string;
+  path: string;
+  namespace: string;
+  name: string;
+  /** The property's content as XML (child nodes, not the element itself). */
+  value: string;
+}
+
+/** Stable file ids: kept across rename and overwrite (the sync surface's `oc:fileid`). */
+export interface FileIdsTable {
+  user_id: string;
+  path: string;
+  id: string;
+}
+
 export interface Database {
   users: UsersTable;
   app_passwords: AppPasswordsTable;
+  recovery_codes: RecoveryCodesTable;
   sessions: SessionsTable;
   connections: ConnectionsTable;
   throttle: ThrottleTable;
   audit_log: AuditLogTable;
   policy: PolicyTable;
   meta: MetaTable;
+  dav_locks: DavLocksTable;
+  dav_properties: DavPropertiesTable;
+  file_ids: FileIdsTable;
 }

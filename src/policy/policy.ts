@@ -16,6 +16,10 @@ export interface Policy {
   revokeAppPasswordsOnPasswordChange: boolean;
   /** Accept the primary password over Basic auth (local accounts without 2FA only). */
   allowPrimaryPasswordOverBasic: boolean;
+  /** Bytes each user's file space may hold; 0 = unlimited. */
+  storageQuotaBytes: number;
+  /** Local accounts must turn on TOTP: until they do, a session may only enrol (and no primary password works over Basic). */
+  requireTwoFactorForLocalAccounts: boolean;
 }
 
 export const DEFAULT_POLICY: Policy = {
@@ -23,18 +27,21 @@ export const DEFAULT_POLICY: Policy = {
   maxActiveAppPasswords: 50,
   revokeAppPasswordsOnPasswordChange: true,
   allowPrimaryPasswordOverBasic: false,
+  storageQuotaBytes: 0,
+  requireTwoFactorForLocalAccounts: false,
 };
 
 export const POLICY_LIMITS = {
   appPasswordLifetimeDays: { min: 1, max: 3650 },
   maxActiveAppPasswords: { min: 1, max: 1000 },
+  storageQuotaBytes: { min: 0, max: 2 ** 50 },
 } as const;
 
 type PolicyKey = keyof Policy;
 
 function checkValue(key: PolicyKey, value: unknown): void {
-  if (key === 'appPasswordLifetimeDays' || key === 'maxActiveAppPasswords') {
-    const { min, max } = POLICY_LIMITS[key];
+  if (key in POLICY_LIMITS) {
+    const { min, max } = POLICY_LIMITS[key as keyof typeof POLICY_LIMITS];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
       throw new SesameError('POLICY_INVALID', `${key} must be a whole number between ${min} and ${max}.`);
     }

@@ -3,7 +3,7 @@
  * SHA-256 of the token; the token itself never reaches this module.
  */
 import type { Db } from '../db/database.js';
-import type { Role, SignInMethod } from '../db/schema.js';
+import type { AuthSource, Role, SignInMethod } from '../db/schema.js';
 
 export interface SessionRecord {
   /** SHA-256 of the token, hex. */
@@ -25,6 +25,8 @@ export interface SessionWithUser {
   lastSeenAt: number;
   username: string;
   role: Role;
+  authSource: AuthSource;
+  twoFactor: boolean;
   disabledAt: number | null;
 }
 
@@ -57,6 +59,8 @@ export async function findSessionWithUser(db: Db, id: string): Promise<SessionWi
       'sessions.last_seen_at',
       'users.username',
       'users.role',
+      'users.auth_source',
+      'users.totp_secret',
       'users.disabled_at',
     ])
     .where('sessions.id', '=', id)
@@ -70,6 +74,8 @@ export async function findSessionWithUser(db: Db, id: string): Promise<SessionWi
     lastSeenAt: row.last_seen_at,
     username: row.username,
     role: row.role,
+    authSource: row.auth_source,
+    twoFactor: row.totp_secret !== null,
     disabledAt: row.disabled_at,
   };
 }

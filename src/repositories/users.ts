@@ -17,6 +17,8 @@ export interface UserRecord {
   /** Sealed with the server key (ServerKey.sealTotpSecret). */
   sealedTotpSecret: string | null;
   totpLastStep: number | null;
+  /** A TOTP secret being enrolled, sealed; null when no enrolment is under way. */
+  sealedPendingTotpSecret: string | null;
   disabledAt: number | null;
   passwordChangedAt: number | null;
   createdAt: number;
@@ -32,6 +34,7 @@ function toRecord(row: UsersTable): UserRecord {
     passwordHash: row.password_hash,
     sealedTotpSecret: row.totp_secret,
     totpLastStep: row.totp_last_step,
+    sealedPendingTotpSecret: row.totp_pending_secret,
     disabledAt: row.disabled_at,
     passwordChangedAt: row.password_changed_at,
     createdAt: row.created_at,
@@ -51,6 +54,7 @@ export async function insertUserIfNameFree(db: Db, user: UserRecord): Promise<bo
       password_hash: user.passwordHash,
       totp_secret: user.sealedTotpSecret,
       totp_last_step: user.totpLastStep,
+      totp_pending_secret: user.sealedPendingTotpSecret,
       disabled_at: user.disabledAt,
       password_changed_at: user.passwordChangedAt,
       created_at: user.createdAt,
@@ -129,6 +133,20 @@ export async function consumeTotpStep(db: Db, id: string, step: number): Promise
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function setSealedTotpSecret(db: Db, id: string, sealed: string | null): Promise<void> {
-  await db.updateTable('users').set({ totp_secret: sealed, totp_last_step: null }).where('id', '=', id).execute();
+/** Sets (or clears) the active TOTP secret; any enrolment under way ends. */
+export async function setSealedTotpSecret(
+  db: Db,
+  id: string,
+  sealed: string | null,
+  lastStep: number | null = null,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ totp_secret: sealed, totp_last_step: lastStep, totp_pending_secret: null })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function setSealedPendingTotpSecret(db: Db, id: string, sealed: string): Promise<void> {
+  await db.updateTable('users').set({ totp_pending_secret: sealed }).where('id', '=', id).execute();
 }

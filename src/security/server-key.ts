@@ -3,7 +3,7 @@
  * `<data dir>/secret.key` (created mode 0600 on first start, and only then:
  * never next to a database already set up with a key). Purpose-bound
  * subkeys are derived with HKDF so that app-password hashes, CSRF tokens,
- * sealed TOTP secrets and the key fingerprint never share a key. The database records the
+ * sealed TOTP secrets, recovery-code hashes and the key fingerprint never share a key. The database records the
  * fingerprint; a node holding another key refuses to start rather than
  * silently rejecting every password.
  */
@@ -18,6 +18,8 @@ import { setMetaOnce } from '../repositories/meta.js';
 export interface ServerKey {
   /** HMAC-SHA-256 of an app-password secret, hex: what is stored and looked up. */
   hashAppPassword(secret: string): string;
+  /** HMAC-SHA-256 of a normalised recovery code, hex: what is stored and compared. */
+  hashRecoveryCode(code: string): string;
   /** CSRF token bound to one session token. */
   csrfToken(sessionToken: string): string;
   /** Encrypts a TOTP secret for storage (AES-256-GCM), so a database leak does not reveal it. */
@@ -37,10 +39,12 @@ function subkey(master: Buffer, purpose: string): Buffer {
 export function createServerKey(master: Buffer): ServerKey {
   const appPasswordKey = subkey(master, 'app-password');
   const csrfKey = subkey(master, 'csrf');
+  const recoveryCodeKey = subkey(master, 'recovery-code');
   const totpKey = subkey(master, 'totp');
   const fingerprint = crypto.createHmac('sha256', subkey(master, 'fingerprint')).update('fingerprint').digest('hex').slice(0, 16);
   return {
     hashAppPassword: (secret) => crypto.createHmac('sha256', appPasswordKey).update(secret, 'utf8').digest('hex'),
+    hashRecoveryCode: (code) => crypto.createHmac('sha256', recoveryCodeKey).update(code, 'utf8').digest('hex'),
     csrfToken: (sessionToken) => crypto.createHmac('sha256', csrfKey).update(sessionToken, 'utf8').digest('base64url'),
     sealTotpSecret(secret) {
       const iv = crypto.randomBytes(12);

@@ -224,6 +224,8 @@ for (const dialect of DIALECTS) {
           maxActiveAppPasswords: 50,
           revokeAppPasswordsOnPasswordChange: true,
           allowPrimaryPasswordOverBasic: false,
+          storageQuotaBytes: 0,
+          requireTwoFactorForLocalAccounts: false,
         });
       });
 

@@ -24,6 +24,11 @@ function modeOf(file: string): string {
   return (fs.statSync(file).mode & 0o777).toString(8);
 }
 
+/** Files 0600; folders (the users' file spaces under files/) 0700. */
+function assertPrivate(entry: string): void {
+  assert.equal(modeOf(entry), fs.statSync(entry).isDirectory() ? '700' : '600', entry);
+}
+
 function configFor(dataDir: string, databaseUrl?: string) {
   return loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
 }
@@ -56,7 +61,7 @@ describe('the data directory and its files', () => {
     fs.chmodSync(dataDir, 0o755);
     await runOnce(dataDir);
     assert.equal(modeOf(dataDir), '700');
-    for (const file of fs.readdirSync(dataDir)) assert.equal(modeOf(path.join(dataDir, file)), '600', file);
+    for (const file of fs.readdirSync(dataDir)) assertPrivate(path.join(dataDir, file));
   });
 
   it('tightens a world-readable database left by an earlier version, with its WAL files', async () => {
@@ -66,7 +71,7 @@ describe('the data directory and its files', () => {
     fs.chmodSync(path.join(dataDir, 'sesame.db'), 0o644);
     await runOnce(dataDir, undefined, 'second');
     assert.equal(modeOf(dataDir), '700');
-    for (const file of fs.readdirSync(dataDir)) assert.equal(modeOf(path.join(dataDir, file)), '600', file);
+    for (const file of fs.readdirSync(dataDir)) assertPrivate(path.join(dataDir, file));
   });
 
   it('refuses to start when the key file next to a set-up database is missing, and writes no new key (SQLite)', async () => {

@@ -100,6 +100,10 @@ for (const dialect of DIALECTS) {
           valid: { username: 'newcomer', password: PASSWORD },
         },
         { method: 'PUT', path: '/api/v1/admin/policy', schema: schemas.PolicyBody, valid: {} },
+        ...['POST /api/v1/me/totp/confirm', 'POST /api/v1/me/recovery-codes', 'DELETE /api/v1/me/totp'].map((route) => {
+          const [method, path] = route.split(' ') as [string, string];
+          return { method, path, schema: schemas.SecondFactorCodeBody, valid: { code: '123456' } };
+        }),
       ];
     });
     after(async () => {

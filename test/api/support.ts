@@ -191,3 +191,14 @@ export function forwardAuth(
     ...(from ? { from } : {}),
   });
 }
+
+/** POST /session from the given address. */
+export function postSession(server: TestServer, body: Record<string, unknown>, from: string): Promise<HttpReply> {
+  return request(server.url, '/api/v1/session', { method: 'POST', body, from });
+}
+
+/** PUT /admin/policy as the given administrator, which must succeed. */
+export async function updatePolicyAs(admin: Session, body: Record<string, unknown>): Promise<void> {
+  const reply = await admin.call('/api/v1/admin/policy', { method: 'PUT', body });
+  assert.equal(reply.status, 200, reply.text);
+}

@@ -31,9 +31,12 @@ interface Run {
   stderr: string;
 }
 
-/** The environment of a CLI process: only what the test sets, no inherited key or database. */
+/**
+ * The environment of a CLI process: only what the test sets, no inherited key
+ * or database; `serve` runs one process (the workers have their own test).
+ */
 function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, WORKERS: '1' };
   for (const name of [
     'SESAME_SECRET_KEY',
     'DATABASE_URL',

@@ -28,6 +28,9 @@ export function request(baseUrl: string, path: string, options: HttpRequest = {}
   const headers: Record<string, string> = { ...options.headers };
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
     headers['content-type'] = 'application/json';
+  // Node sends bodies of DELETE without chunked encoding by default: give the length, as real clients do.
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length'))
+    headers['content-length'] = String(Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,

@@ -37,7 +37,7 @@ function findServerBinDir(): string {
 }
 
 /** Ask the kernel for a free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

@@ -56,6 +56,8 @@ export interface TestServerOptions {
   /** Observes every SQL statement the server runs. */
   onQuery?: (event: LogEvent) => void;
   env?: Record<string, string>;
+  /** Reuse a data directory (a restart after a crash); a fresh one by default. */
+  dataDir?: string;
   timeouts?: Timeouts;
 }
 
@@ -69,7 +71,7 @@ export interface TestServer {
 }
 
 export async function startServer(options: TestServerOptions): Promise<TestServer> {
-  const dataDir = tempDir();
+  const dataDir = options.dataDir ?? tempDir();
   const databaseUrl = options.dialect === 'postgres' ? (options.databaseUrl ?? (await createPostgresDatabase())) : undefined;
   const secretKeyHex = options.secretKeyHex ?? crypto.randomBytes(32).toString('hex');
   const config = loadConfig({

@@ -59,7 +59,6 @@ describe('web interface serving', () => {
     for (const path of [
       '/api/v1/nope',
       '/api',
-      '/dav/x',
       '/remote.php/dav/files/a/',
       '/ocs/v1.php/x',
       '/status.php',
@@ -71,6 +70,13 @@ describe('web interface serving', () => {
       assert.equal(reply.status, 404, path);
       assert.equal(reply.json?.error?.code, 'NOT_FOUND', path);
     }
+  });
+
+  it('leaves /dav/ to WebDAV: an HTML navigation there gets the Basic challenge, not the page', async () => {
+    const reply = await request(server.url, '/dav/x', { headers: HTML });
+    assert.equal(reply.status, 401);
+    assert.match(String(reply.headers['www-authenticate'] ?? ''), /^Basic realm="Sesame"/);
+    assert.doesNotMatch(String(reply.headers['content-type'] ?? ''), /text\/html/);
   });
 
   it('answers index.html only to GET and HEAD navigations that ask for HTML', async () => {

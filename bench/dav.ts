@@ -1,0 +1,355 @@
+/**
+ * `npm run bench:dav` — WebDAV throughput and latency of Sésame next to its
+ * peers, measured in one run on this machine with the same files (a 4 KiB
+ * file; a folder of 1 000 files), loopback only, load from `wrk` (Debian),
+ * bounded in time:
+ *
+ * 1. Sésame with app-password Basic auth (WORKERS = cores),
+ * 2. the same without authentication (benchmark-only switch, bench/dav-server.ts),
+ * 3. Apache httpd mod_dav without auth, tuned (mpm_event, KeepAlive On,
+ *    MaxKeepAliveRequests 0), started here with its own config file,
+ * 4. the same Apache location with Basic auth against a bcrypt htpasswd file,
+ * 5. `rclone serve webdav` with a Basic user.
+ *
+ * For each: GET of the 4 KiB file and PROPFIND Depth 1 of the folder,
+ * requests/s and p99; then the ratios 1/3 (GET, PROPFIND) and 1/2. Last, the
+ * RSS growth of one Sésame process during a 2 GiB PUT and a 2 GiB GET
+ * (BENCH_DAV_BIG_MIB to change the size). Every server is stopped at the end,
+ * also on error.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { writeBenchFiles } from './dav-files.js';
+import { freePort } from '../test/helpers/pg-cluster.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DURATION = process.env.BENCH_DAV_SECONDS ?? '8';
+const BIG_MIB = Number(process.env.BENCH_DAV_BIG_MIB ?? 2048);
+const WRK = '/usr/bin/wrk';
+const USER = 'bench';
+const PASS = 'bench-peer-password';
+
+const children: ChildProcess[] = [];
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sesame-bench-dav-'));
+
+interface Target {
+  name: string;
+  port: number;
+  prefix: string;
+  authorization?: string;
+}
+
+interface Figures {
+  rps: number;
+  p99ms: number;
+  non2xx: number;
+}
+
+function requireTool(file: string, pkg: string): void {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: apt-get install ${pkg}`);
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => resolve(!!socket.end()));
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function basicHeader(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+async function startSesame(mode: 'auth' | 'no-auth', workers: string): Promise<{ target: Target; pid: number }> {
+  const port = await freePort();
+  const dataDir = path.join(work, `sesame-${mode}-${workers}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dav-server.ts', dataDir, String(port), workers, mode], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: '' },
+  });
+  children.push(child);
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`bench/dav-server.ts exited with ${code}`)));
+  });
+  const { password } = JSON.parse(line) as { password: string };
+  await waitForPort(port);
+  return {
+    target: { name: '', port, prefix: '/dav', ...(mode === 'auth' ? { authorization: basicHeader('bench', password) } : {}) },
+    pid: child.pid!,
+  };
+}
+
+const APACHE_MODULES = [
+  'mpm_event',
+  'authz_core',
+  'authn_core',
+  'authn_file',
+  'auth_basic',
+  'authz_user',
+  'alias',
+  'dav',
+  'dav_fs',
+  'mime',
+];
+
+async function startApache(): Promise<number> {
+  const port = await freePort();
+  const dir = path.join(work, 'apache');
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data, { recursive: true });
+  writeBenchFiles(data);
+  execFileSync('/usr/bin/htpasswd', ['-cbB', path.join(dir, 'htpasswd'), USER, PASS], { stdio: 'ignore' });
+  execFileSync('chown', ['-R', 'www-data:www-data', dir]);
+  fs.chmodSync(work, 0o755);
+  const conf = [
+    ...APACHE_MODULES.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+    `ServerRoot ${dir}`,
+    `DefaultRuntimeDir ${dir}`,
+    `PidFile ${dir}/httpd.pid`,
+    `ErrorLog ${dir}/error.log`,
+    'LogLevel warn',
+    'ServerName 127.0.0.1',
+    `Listen 127.0.0.1:${port}`,
+    'User www-data',
+    'Group www-data',
+    `Mutex file:${dir} default`,
+    'KeepAlive On',
+    'MaxKeepAliveRequests 0',
+    'KeepAliveTimeout 30',
+    'TypesConfig /etc/mime.types',
+    `DavLockDB ${dir}/davlock`,
+    `Alias /open ${data}`,
+    `Alias /auth ${data}`,
+    `<Directory ${data}>`,
+    '  Dav On',
+    '  Require all granted',
+    '</Directory>',
+    '<Location /auth>',
+    '  AuthType Basic',
+    '  AuthName bench',
+    '  AuthBasicProvider file',
+    `  AuthUserFile ${dir}/htpasswd`,
+    '  Require valid-user',
+    '</Location>',
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'httpd.conf'), conf);
+  const child = spawn('/usr/sbin/apache2', ['-f', path.join(dir, 'httpd.conf'), '-DFOREGROUND'], { stdio: 'inherit' });
+  children.push(child);
+  try {
+    await waitForPort(port);
+  } catch (error) {
+    const log = fs.existsSync(path.join(dir, 'error.log'))
+      ? fs.readFileSync(path.join(dir, 'error.log'), 'utf8')
+      : '(no error.log)';
+    throw new Error(`Apache did not start: ${log}`, { cause: error });
+  }
+  return port;
+}
+
+async function startRclone(): Promise<number> {
+  const port = await freePort();
+  const data = path.join(work, 'rclone');
+  writeBenchFiles(data);
+  const child = spawn(
+    '/usr/bin/rclone',
+    ['serve', 'webdav', data, '--addr', `127.0.0.1:${port}`, '--user', USER, '--pass', PASS],
+    { stdio: 'ignore' },
+  );
+  children.push(child);
+  await waitForPort(port);
+  return port;
+}
+
+const PROPFIND_SCRIPT = `wrk.method = "PROPFIND"\nwrk.headers["Depth"] = "1"\nwrk.headers["Content-Type"] = "application/xml"\nwrk.body = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'\n`;
+
+function runWrk(target: Target, kind: 'GET' | 'PROPFIND', seconds = DURATION): Figures {
+  const url = `http://127.0.0.1:${target.port}${target.prefix}/${kind === 'GET' ? 'file.bin' : 'folder/'}`;
+  const args = ['-t2', '-c16', `-d${seconds}s`, '--latency', '--timeout', '10s'];
+  if (target.authorization) args.push('-H', `Authorization: ${target.authorization}`);
+  if (kind === 'PROPFIND') {
+    const script = path.join(work, 'propfind.lua');
+    fs.writeFileSync(script, PROPFIND_SCRIPT);
+    args.push('-s', script);
+  }
+  const out = execFileSync(WRK, [...args, url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
+  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
+  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
+  return { rps, p99ms, non2xx };
+}
+
+async function checkTarget(target: Target): Promise<void> {
+  for (const [method, p, expected] of [
+    ['GET', 'file.bin', 200],
+    ['PROPFIND', 'folder/', 207],
+  ] as const) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          method,
+          path: `${target.prefix}/${p}`,
+          headers: { depth: '1', ...(target.authorization ? { authorization: target.authorization } : {}) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    if (status !== expected) throw new Error(`${target.name}: ${method} ${p} answered ${status}, expected ${expected}`);
+  }
+}
+
+function rssKiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+}
+
+/** PUT then GET of BIG_MIB MiB through one worker process, sampling its RSS every 50 ms. */
+async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; seconds: number }> {
+  const { target, pid } = await startSesame('auth', '1');
+  const worker = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  const base = rssKiB(worker);
+  let peak = base;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(worker))), 50);
+  const chunk = crypto.randomBytes(1024 * 1024);
+  const started = Date.now();
+  const put = await new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: target.port,
+        method: 'PUT',
+        path: '/dav/big.bin',
+        headers: { authorization: target.authorization!, 'content-length': String(BIG_MIB * 1024 * 1024) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    Readable.from(
+      (function* () {
+        for (let i = 0; i < BIG_MIB; i++) yield chunk;
+      })(),
+    ).pipe(req);
+  });
+  if (put !== 201) throw new Error(`big PUT answered ${put}`);
+  const putPeak = peak - base;
+  peak = rssKiB(worker);
+  const getBase = peak;
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    http
+      .get(
+        { host: '127.0.0.1', port: target.port, path: '/dav/big.bin', headers: { authorization: target.authorization! } },
+        (res) => {
+          res.on('data', (c: Buffer) => (received += c.length));
+          res.on('end', resolve);
+        },
+      )
+      .on('error', reject);
+  });
+  clearInterval(sampler);
+  if (received !== BIG_MIB * 1024 * 1024) throw new Error(`big GET returned ${received} bytes`);
+  return { putMiB: putPeak / 1024, getMiB: (peak - getBase) / 1024, seconds: (Date.now() - started) / 1000 };
+}
+
+function row(name: string, get: Figures, propfind: Figures): string {
+  const cell = (f: Figures) =>
+    `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
+  return `${name.padEnd(42)} GET ${cell(get)}   PROPFIND ${cell(propfind)}`;
+}
+
+async function main(): Promise<void> {
+  for (const [file, pkg] of [
+    [WRK, 'wrk'],
+    ['/usr/sbin/apache2', 'apache2'],
+    ['/usr/bin/rclone', 'rclone'],
+    ['/usr/bin/htpasswd', 'apache2-utils'],
+  ])
+    requireTool(file!, pkg!);
+  const cores = String(os.availableParallelism());
+  console.log(
+    `bench:dav — ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}, wrk -t2 -c16 -d${DURATION}s`,
+  );
+  const sesame = { ...(await startSesame('auth', cores)).target, name: `1. Sésame, app-password Basic (WORKERS=${cores})` };
+  const open = { ...(await startSesame('no-auth', cores)).target, name: `2. Sésame, no authentication (WORKERS=${cores})` };
+  const apachePort = await startApache();
+  const apache = { name: '3. Apache mod_dav, no auth (tuned)', port: apachePort, prefix: '/open' };
+  const apacheAuth = {
+    name: '4. Apache mod_dav, Basic + bcrypt',
+    port: apachePort,
+    prefix: '/auth',
+    authorization: basicHeader(USER, PASS),
+  };
+  const rclone = {
+    name: '5. rclone serve webdav, Basic',
+    port: await startRclone(),
+    prefix: '',
+    authorization: basicHeader(USER, PASS),
+  };
+  const targets: Target[] = [sesame, open, apache, apacheAuth, rclone];
+  for (const target of targets) await checkTarget(target);
+  const results = new Map<string, { get: Figures; propfind: Figures }>();
+  for (const target of targets) {
+    // Warm-up (JIT, caches, connections), not counted.
+    runWrk(target, 'GET', '1');
+    runWrk(target, 'PROPFIND', '1');
+    results.set(target.name, { get: runWrk(target, 'GET'), propfind: runWrk(target, 'PROPFIND') });
+    console.log(row(target.name, results.get(target.name)!.get, results.get(target.name)!.propfind));
+  }
+  const r = (a: Target, b: Target, kind: 'get' | 'propfind') =>
+    (results.get(a.name)![kind].rps / results.get(b.name)![kind].rps).toFixed(2);
+  console.log(
+    `\nratios: GET 1/3 = ${r(sesame, apache, 'get')} (target ≥ 0.8)   PROPFIND 1/3 = ${r(sesame, apache, 'propfind')} (target ≥ 1.5)`,
+  );
+  console.log(`        GET 1/2 = ${r(sesame, open, 'get')}   PROPFIND 1/2 = ${r(sesame, open, 'propfind')} (target ≥ 0.95)`);
+  console.log(
+    `        GET 1/4 = ${r(sesame, apacheAuth, 'get')}   GET 1/5 = ${r(sesame, rclone, 'get')}   PROPFIND 1/5 = ${r(sesame, rclone, 'propfind')}`,
+  );
+  if (BIG_MIB > 0) {
+    const big = await measureBigTransfer();
+    console.log(
+      `\n${BIG_MIB} MiB PUT then GET through one Sésame process: RSS growth ${big.putMiB.toFixed(1)} MiB during PUT, ${big.getMiB.toFixed(1)} MiB during GET (target < 100 MB), ${big.seconds.toFixed(1)} s`,
+    );
+  }
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await sleep(1500);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  fs.rmSync(work, { recursive: true, force: true });
+}

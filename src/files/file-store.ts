@@ -1,0 +1,52 @@
+/**
+ * The storage seam of every file surface: what WebDAV (and later the sync
+ * surface) may do with a user's files, described by shape so that a shared
+ * store can stand in for the local disk. Paths are arrays of already
+ * validated names; `[]` is the space's root. Implementations confine every
+ * path to one space and never follow a link out of it.
+ */
+import type { Readable } from 'node:stream';
+
+export type StorePath = readonly string[];
+
+export interface FileStat {
+  isDirectory: boolean;
+  size: number;
+  mtimeMs: number;
+  /** Changes whenever the content is replaced (an atomic PUT writes a new file). */
+  version: string;
+}
+
+export interface DirEntry {
+  name: string;
+  stat: FileStat;
+}
+
+/** Inclusive byte range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface WriteLimits {
+  /** Bytes the write may add to the space before it is refused (null: no quota). */
+  maxBytes: number | null;
+}
+
+export interface FileStore {
+  stat(path: StorePath): Promise<FileStat | null>;
+  /** Entries of a directory, in no particular order. */
+  list(path: StorePath): Promise<DirEntry[]>;
+  /** Small files come back as one buffer; larger ones as a stream. */
+  read(path: StorePath, range?: ByteRange): Promise<Buffer | Readable>;
+  /** Atomic replace: readers see the old content or the new one, never a part; a failed write leaves the old one. */
+  write(path: StorePath, body: Readable, limits: WriteLimits): Promise<FileStat>;
+  makeDirectory(path: StorePath): Promise<void>;
+  /** `to` must not exist; its parent must. */
+  move(from: StorePath, to: StorePath): Promise<void>;
+  /** Recursive; `to` must not exist; its parent must. */
+  copy(from: StorePath, to: StorePath): Promise<void>;
+  /** Recursive. */
+  remove(path: StorePath): Promise<void>;
+  spaceUsed(): Promise<number>;
+}

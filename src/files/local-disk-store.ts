@@ -1,0 +1,263 @@
+/**
+ * The local-disk FileStore: each user's space is `<DATA_DIR>/files/<userId>`.
+ * Writes go to a temporary file under `<DATA_DIR>/files/.tmp` (outside every
+ * space, same file system), are fsynced, then renamed over the target, so a
+ * client that disconnects or a process killed mid-upload leaves the previous
+ * version intact. Small reads and stats are synchronous: on a local disk they
+ * cost less than a trip through the thread pool (docs/BENCHMARKS.md).
+ * Must never follow a symbolic link out of a space: every resolved path is
+ * checked with realpath against the space root.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SesameError } from '../errors.js';
+import type { ByteRange, DirEntry, FileStat, FileStore, StorePath, WriteLimits } from './file-store.js';
+
+/** Files up to this size are read in one synchronous call. */
+const SMALL_FILE_BYTES = 64 * 1024;
+const TEMP_DIR = '.tmp';
+
+function toStat(stats: fs.Stats): FileStat {
+  return {
+    isDirectory: stats.isDirectory(),
+    size: stats.isDirectory() ? 0 : stats.size,
+    mtimeMs: stats.mtimeMs,
+    version: `${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}`,
+  };
+}
+
+function isErrno(error: unknown, ...codes: string[]): boolean {
+  return error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/** Maps the file system's refusals to the stable codes clients see. */
+function storeError(error: unknown): unknown {
+  if (isErrno(error, 'ENOENT')) return new SesameError('DAV_CONFLICT', 'A parent folder does not exist.', { cause: error });
+  if (isErrno(error, 'ENOTDIR')) return new SesameError('DAV_CONFLICT', 'A parent in this path is a file.', { cause: error });
+  if (isErrno(error, 'EEXIST', 'ENOTEMPTY'))
+    return new SesameError('DAV_CONFLICT', 'Something already exists there.', { cause: error });
+  if (isErrno(error, 'ENAMETOOLONG')) {
+    return new SesameError('DAV_NAME_UNSUPPORTED', 'This name or path is too long for the file system.', { cause: error });
+  }
+  if (isErrno(error, 'EILSEQ', 'EINVAL')) {
+    return new SesameError('DAV_NAME_UNSUPPORTED', 'The file system cannot hold this name.', { cause: error });
+  }
+  if (isErrno(error, 'ENOSPC', 'EDQUOT')) {
+    return new SesameError('DAV_INSUFFICIENT_STORAGE', 'The server has no space left for this.', { cause: error });
+  }
+  return error;
+}
+
+/** Counts bytes through a stream and fails once a limit is passed. */
+function byteLimit(maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > maxBytes) done(new SesameError('DAV_INSUFFICIENT_STORAGE', 'This upload would exceed your storage quota.'));
+      else done(null, chunk);
+    },
+  });
+}
+
+export class LocalDiskStore implements FileStore {
+  private readonly root: string;
+  private readonly tempDir: string;
+
+  /** `filesDir` is `<DATA_DIR>/files`, created beforehand by `prepareFilesDirectory`. */
+  constructor(filesDir: string, userId: string) {
+    if (!/^[0-9a-zA-Z-]+$/.test(userId)) throw new Error('a space is named by a user id');
+    const realFiles = fs.realpathSync.native(filesDir);
+    this.root = path.join(realFiles, userId);
+    this.tempDir = path.join(realFiles, TEMP_DIR);
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
+  }
+
+  /** The on-disk path of `segments`, refused if any existing part of it is a link leading elsewhere. */
+  private resolve(segments: StorePath): string {
+    for (const name of segments) {
+      if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+        throw new SesameError('DAV_PATH_INVALID', 'This path is not allowed.');
+      }
+    }
+    const full = segments.length === 0 ? this.root : path.join(this.root, ...segments);
+    this.assertNoLink(full);
+    return full;
+  }
+
+  private assertNoLink(full: string): void {
+    let probe = full;
+    for (;;) {
+      try {
+        if (fs.realpathSync.native(probe) !== probe) {
+          throw new SesameError('DAV_FORBIDDEN', 'This path leads through a link the server does not follow.');
+        }
+        return;
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT', 'ENOTDIR') || probe === this.root) throw storeError(error);
+        probe = path.dirname(probe);
+      }
+    }
+  }
+
+  async stat(segments: StorePath): Promise<FileStat | null> {
+    const full = this.resolve(segments);
+    const stats = fs.statSync(full, { throwIfNoEntry: false });
+    return stats ? toStat(stats) : null;
+  }
+
+  async list(segments: StorePath): Promise<DirEntry[]> {
+    const full = this.resolve(segments);
+    const entries: DirEntry[] = [];
+    for (const entry of fs.readdirSync(full, { withFileTypes: true })) {
+      // Links are never followed, so they are not listed either.
+      if (entry.isSymbolicLink()) continue;
+      const stats = fs.statSync(path.join(full, entry.name), { throwIfNoEntry: false });
+      if (stats) entries.push({ name: entry.name, stat: toStat(stats) });
+    }
+    return entries;
+  }
+
+  async read(segments: StorePath, range?: ByteRange): Promise<Buffer | Readable> {
+    const full = this.resolve(segments);
+    const fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    const start = range?.start ?? 0;
+    const size = fs.fstatSync(fd).size;
+    const end = Math.min(range?.end ?? size - 1, size - 1);
+    const length = Math.max(0, end - start + 1);
+    if (length <= SMALL_FILE_BYTES) {
+      try {
+        const buffer = Buffer.allocUnsafe(length);
+        let done = 0;
+        while (done < length) {
+          const n = fs.readSync(fd, buffer, done, length - done, start + done);
+          if (n === 0) break;
+          done += n;
+        }
+        return done === length ? buffer : buffer.subarray(0, done);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    return fs.createReadStream('', { fd, start, end, autoClose: true });
+  }
+
+  async write(segments: StorePath, body: Readable, limits: WriteLimits): Promise<FileStat> {
+    const full = this.resolve(segments);
+    const temp = path.join(this.tempDir, tempName());
+    try {
+      // Opened here, not by the stream: a failure cannot then race the file's creation and leave it behind.
+      const output = fs.createWriteStream('', { fd: fs.openSync(temp, 'wx', 0o600), flush: true });
+      if (limits.maxBytes === null) await pipeline(body, output);
+      else await pipeline(body, byteLimit(limits.maxBytes), output);
+      fs.renameSync(temp, full);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      throw storeError(error);
+    }
+    return toStat(fs.statSync(full));
+  }
+
+  async makeDirectory(segments: StorePath): Promise<void> {
+    try {
+      fs.mkdirSync(this.resolve(segments), { mode: 0o700 });
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async move(from: StorePath, to: StorePath): Promise<void> {
+    const source = this.resolve(from);
+    const target = this.resolve(to);
+    if (fs.existsSync(target)) throw new SesameError('DAV_CONFLICT', 'Something already exists there.');
+    try {
+      fs.renameSync(source, target);
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async copy(from: StorePath, to: StorePath): Promise<void> {
+    const source = this.resolve(from);
+    const target = this.resolve(to);
+    try {
+      if (fs.statSync(source).isDirectory()) {
+        await fs.promises.cp(source, target, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: false });
+      } else {
+        const temp = path.join(this.tempDir, tempName());
+        try {
+          fs.copyFileSync(source, temp);
+          if (fs.existsSync(target)) throw new SesameError('DAV_CONFLICT', 'Something already exists there.');
+          fs.renameSync(temp, target);
+        } finally {
+          fs.rmSync(temp, { force: true });
+        }
+      }
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async remove(segments: StorePath): Promise<void> {
+    if (segments.length === 0) throw new SesameError('DAV_FORBIDDEN', 'The root of your space cannot be deleted.');
+    try {
+      await fs.promises.rm(this.resolve(segments), { recursive: true });
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  async spaceUsed(): Promise<number> {
+    let total = 0;
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (entry.isFile()) total += fs.statSync(full).size;
+      }
+    };
+    walk(this.root);
+    return total;
+  }
+}
+
+const HOST = os.hostname().replace(/[^0-9A-Za-z-]/g, '_');
+
+/** Host and process in the name, so that start-up cleaning removes only what no live process is writing. */
+function tempName(): string {
+  return `${HOST}.${process.pid}.${crypto.randomBytes(8).toString('hex')}`;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return isErrno(error, 'EPERM');
+  }
+}
+
+/**
+ * Creates `<DATA_DIR>/files` (0700) and its temporary directory, and removes
+ * temporary files left by processes of this host that no longer run (a
+ * crash or SIGKILL mid-upload).
+ */
+export function prepareFilesDirectory(dataDir: string): string {
+  const filesDir = path.join(dataDir, 'files');
+  const tempDir = path.join(filesDir, TEMP_DIR);
+  fs.mkdirSync(tempDir, { recursive: true, mode: 0o700 });
+  for (const name of fs.readdirSync(tempDir)) {
+    const [host, pid] = name.split('.');
+    if (host === HOST && !isAlive(Number(pid))) fs.rmSync(path.join(tempDir, name), { force: true });
+  }
+  return filesDir;
+}
+
+/** A readable of nothing: the body of a LOCK on an unmapped URL. */
+export function emptyBody(): Readable {
+  return Readable.from([]);
+}

@@ -1,0 +1,85 @@
+/**
+ * The `dav_properties` table: dead properties set by PROPPATCH, keyed by
+ * user, path, namespace and name, with their XML content. Moves and copies
+ * carry them along; deletes drop them. Only this module holds the table's SQL.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { inSubtree, rebase } from './space-subtree.js';
+
+type Db = Kysely<Database>;
+
+export interface DeadProperty {
+  namespace: string;
+  name: string;
+  /** XML content of the element. */
+  value: string;
+}
+
+export type PropertyChange = { kind: 'set'; property: DeadProperty } | { kind: 'remove'; namespace: string; name: string };
+
+/** Applies every change in order, all or nothing. */
+export async function changeProperties(db: Db, userId: string, path: string, changes: PropertyChange[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const change of changes) {
+      if (change.kind === 'set') {
+        const { namespace, name, value } = change.property;
+        await trx
+          .insertInto('dav_properties')
+          .values({ user_id: userId, path, namespace, name, value })
+          .onConflict((oc) => oc.columns(['user_id', 'path', 'namespace', 'name']).doUpdateSet({ value }))
+          .execute();
+      } else {
+        await trx
+          .deleteFrom('dav_properties')
+          .where('user_id', '=', userId)
+          .where('path', '=', path)
+          .where('namespace', '=', change.namespace)
+          .where('name', '=', change.name)
+          .execute();
+      }
+    }
+  });
+}
+
+/** Dead properties of `path` and everything below it, by path. */
+export async function propertiesUnder(db: Db, userId: string, path: string): Promise<Map<string, DeadProperty[]>> {
+  const rows = await db
+    .selectFrom('dav_properties')
+    .select(['path', 'namespace', 'name', 'value'])
+    .where('user_id', '=', userId)
+    .where(inSubtree('path', path))
+    .execute();
+  const byPath = new Map<string, DeadProperty[]>();
+  for (const { path: key, ...property } of rows) {
+    const list = byPath.get(key);
+    if (list) list.push(property);
+    else byPath.set(key, [property]);
+  }
+  return byPath;
+}
+
+/** Gives the subtree at `to` the properties of the subtree at `from` (replacing what `to` had); `keepSource` for a copy. */
+export async function transferProperties(db: Db, userId: string, from: string, to: string, keepSource: boolean): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const rows = await trx
+      .selectFrom('dav_properties')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where(inSubtree('path', from))
+      .execute();
+    await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', to)).execute();
+    if (!keepSource)
+      await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', from)).execute();
+    if (rows.length > 0) {
+      await trx
+        .insertInto('dav_properties')
+        .values(rows.map((row) => ({ ...row, path: rebase(row.path, from, to) })))
+        .execute();
+    }
+  });
+}
+
+export async function forgetProperties(db: Db, userId: string, path: string): Promise<void> {
+  await db.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', path)).execute();
+}

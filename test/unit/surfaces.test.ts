@@ -1,0 +1,53 @@
+/**
+ * The surface registry and its guard: every application is accepted by at
+ * least one surface and every surface names only known applications (so the
+ * two lists agree by construction), and a route under a surface prefix
+ * registered outside its surface stops the server from starting.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { describe, it } from 'node:test';
+import { APPLICATIONS } from '../../src/app-passwords/applications.js';
+import { checkSurfaceRoute } from '../../src/surfaces/basic-surface.js';
+import { SURFACES, endpointsOf, surfaceOfPath } from '../../src/surfaces/registry.js';
+import { loadConfig } from '../../src/config/config.js';
+import { buildServer } from '../../src/server.js';
+import { tempDir } from '../helpers/server.js';
+
+describe('surface registry', () => {
+  it('names only known applications, and every application is served somewhere', () => {
+    const known = new Set(APPLICATIONS.map((a) => a.id));
+    for (const surface of Object.values(SURFACES)) for (const app of surface.applications) assert.ok(known.has(app), app);
+    for (const app of APPLICATIONS) assert.ok(endpointsOf(app.id).length > 0, app.id);
+    assert.deepEqual(APPLICATIONS.find((a) => a.id === 'webdav')?.endpoints, ['/dav/']);
+  });
+
+  it('finds the surface of a path, and none for the JSON API', () => {
+    assert.equal(surfaceOfPath('/dav/a/b')?.id, 'webdav');
+    assert.equal(surfaceOfPath('/dav')?.id, 'webdav');
+    assert.equal(surfaceOfPath('/remote.php/dav/files/x/')?.id, 'sync');
+    assert.equal(surfaceOfPath('/api/v1/me'), undefined);
+    assert.equal(surfaceOfPath('/davx'), undefined);
+  });
+
+  it('refuses a route under /dav/ registered outside the WebDAV surface', () => {
+    assert.throws(
+      () => checkSurfaceRoute({ method: 'GET', url: '/dav/backdoor', handler: () => undefined }),
+      /registered outside it/,
+    );
+    assert.doesNotThrow(() => checkSurfaceRoute({ method: 'GET', url: '/api/v1/me', handler: () => undefined }));
+  });
+
+  it('makes a server with such a route refuse to start', async () => {
+    const dataDir = tempDir();
+    const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', SESAME_SECRET_KEY: 'a'.repeat(64) });
+    const server = await buildServer({ config });
+    server.app.get('/dav-extra', () => 'fine');
+    server.app.get('/dav/forgotten', () => 'no authentication here');
+    await assert.rejects(async () => {
+      await server.app.ready();
+    }, /\/dav\/forgotten lies under the webdav surface/);
+    await server.close().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+});
