@@ -14,6 +14,18 @@ import { addUsers, openSignedIn, startWebServer } from './support.js';
 
 const TAB = '/settings/connections/app-passwords';
 
+/**
+ * The accessible name of the focused element once focus has come back to the
+ * element named `expected` (the dialog primitive returns it just after the
+ * dialog leaves the page), or of whatever holds focus after 5 s.
+ */
+async function focusedLabelOnceReturned(page: Page, expected: string): Promise<string | null | undefined> {
+  await page
+    .waitForFunction((label) => document.activeElement?.getAttribute('aria-label') === label, expected, { timeout: 5_000 })
+    .catch(() => undefined);
+  return page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+}
+
 async function openCreateDialog(page: Page) {
   await page.getByRole('button', { name: "Créer un mot de passe d'application" }).click();
   return page.getByRole('dialog', { name: "Créer un mot de passe d'application" });
@@ -66,7 +78,7 @@ describe('web: the create dialog', () => {
     await dialog.getByLabel('Nom de la connexion').fill('Jamais créé');
     await dialog.getByRole('button', { name: 'Annuler' }).click();
     await dialog.waitFor({ state: 'detached' });
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+    const focused = await focusedLabelOnceReturned(page, "Créer un mot de passe d'application");
     assert.equal(focused, "Créer un mot de passe d'application");
     const reply = await page.evaluate(() => fetch('/api/v1/app-passwords').then((r) => r.json()));
     assert.deepEqual(reply.appPasswords, []);
@@ -119,7 +131,7 @@ describe('web: the create dialog', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     assert.equal(
-      await page.evaluate(() => document.activeElement?.getAttribute('aria-label')),
+      await focusedLabelOnceReturned(page, "Créer un mot de passe d'application"),
       "Créer un mot de passe d'application",
     );
 
