@@ -88,6 +88,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const page = await listAudit(services.db, {
         limit: request.query.limit ?? 100,
         ...(request.query.cursor === undefined ? {} : { cursor: request.query.cursor }),
+        filter: {
+          ...(request.query.action === undefined ? {} : { action: request.query.action }),
+          ...(request.query.user === undefined ? {} : { user: request.query.user }),
+        },
       });
       return { entries: page.entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })), nextCursor: page.nextCursor };
     },

@@ -169,6 +169,17 @@ export const AuditQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
     cursor: Type.Optional(Type.String({ maxLength: 128, description: 'The nextCursor of the previous page (opaque)' })),
+    action: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z][a-z0-9.-]*$', description: 'Only entries of this action' }),
+    ),
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        pattern: NO_CONTROL_CHARACTERS,
+        description: 'Only entries whose actor or target is this name (exact)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

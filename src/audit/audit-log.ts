@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
 import type { Db } from '../db/database.js';
-import { insertAuditRow, listAuditRows, type AuditRow } from '../repositories/audit-log.js';
+import { insertAuditRow, listAuditRows, type AuditFilter, type AuditRow } from '../repositories/audit-log.js';
 
 export type AuditAction =
   | 'session.created'
@@ -77,10 +77,10 @@ function decodeCursor(cursor: string): { at: number; id: string } {
 /** One page, newest first; `nextCursor` reads the page after it, null after the last. */
 export async function listAudit(
   db: Db,
-  options: { limit: number; cursor?: string },
+  options: { limit: number; cursor?: string; filter?: AuditFilter },
 ): Promise<{ entries: AuditRecord[]; nextCursor: string | null }> {
   const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
-  const rows = await listAuditRows(db, options.limit + 1, after);
+  const rows = await listAuditRows(db, options.limit + 1, after, options.filter);
   const entries = rows.slice(0, options.limit);
   const last = entries[entries.length - 1];
   return { entries, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };

@@ -39,12 +39,26 @@ export async function insertAuditRow(db: Db, row: AuditRow): Promise<void> {
     .execute();
 }
 
-/** Entries older than `after` in the order (at desc, id desc). */
-export async function listAuditRows(db: Db, limit: number, after: { at: number; id: string } | null): Promise<AuditRow[]> {
+/** Which entries a page holds: one action, and/or one name as actor or target. */
+export interface AuditFilter {
+  action?: string;
+  user?: string;
+}
+
+/** Entries older than `after` in the order (at desc, id desc), those the filter keeps. */
+export async function listAuditRows(
+  db: Db,
+  limit: number,
+  after: { at: number; id: string } | null,
+  filter: AuditFilter = {},
+): Promise<AuditRow[]> {
   let query = db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit);
   if (after !== null) {
     query = query.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
   }
+  if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+  const user = filter.user;
+  if (user !== undefined) query = query.where((eb) => eb.or([eb('actor', '=', user), eb('target', '=', user)]));
   const rows = await query.execute();
   return rows.map((row) => ({
     id: row.id,

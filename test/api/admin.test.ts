@@ -325,6 +325,56 @@ for (const dialect of DIALECTS) {
         assert.equal(revoked.target, 'À révoquer');
       });
 
+      it('filters the audit log by action and by actor or target, paging within the filter', async () => {
+        const names = ['filtre-a', 'filtre-b', 'filtre-c'];
+        for (const name of names) await userWithSession(server, name);
+        const { session } = await userWithSession(server, 'filtre-owner');
+        await newPassword(session, { name: 'filtre-b' });
+
+        const created: AuditEntry[] = [];
+        let cursor: string | null = null;
+        do {
+          const query: string = `/api/v1/admin/audit?action=user.created&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+          const page = await admin.call(query);
+          assert.equal(page.status, 200, page.text);
+          created.push(...(page.json.entries as AuditEntry[]));
+          cursor = page.json.nextCursor;
+        } while (cursor !== null);
+        assert.ok(created.every((entry) => entry.action === 'user.created'));
+        for (const name of names)
+          assert.ok(
+            created.some((entry) => entry.target === name),
+            `${name} in the filtered pages`,
+          );
+        const all = (await auditEntries()).entries.filter((entry) => entry.action === 'user.created');
+        assert.deepEqual(
+          created.map((entry) => entry.id),
+          all.map((entry) => entry.id),
+          'the filtered pages hold every user.created entry, once, in order',
+        );
+
+        const byName = await admin.call(`/api/v1/admin/audit?user=${encodeURIComponent('filtre-b')}`);
+        assert.equal(byName.status, 200, byName.text);
+        const entries = byName.json.entries as AuditEntry[];
+        assert.ok(
+          entries.some((entry) => entry.action === 'user.created'),
+          'the user named as target',
+        );
+        assert.ok(
+          entries.some((entry) => entry.action === 'app-password.created'),
+          'the password named as target',
+        );
+        assert.ok(entries.every((entry) => entry.actor === 'filtre-b' || entry.target === 'filtre-b'));
+
+        const both = await admin.call(`/api/v1/admin/audit?action=user.created&user=filtre-c`);
+        assert.deepEqual(
+          (both.json.entries as AuditEntry[]).map((entry) => [entry.action, entry.target]),
+          [['user.created', 'filtre-c']],
+        );
+        assertError(await admin.call('/api/v1/admin/audit?action=User%20Created'), 400, 'VALIDATION_FAILED');
+        assertError(await admin.call('/api/v1/admin/audit?user=a%00b'), 400, 'VALIDATION_FAILED');
+      });
+
       it('answers APP_PASSWORD_NOT_FOUND when revoking an unknown or already revoked password, changing nothing', async () => {
         const { session } = await userWithSession(server, 'revoked-twice');
         const target = await newPassword(session, { name: 'Une fois' });

@@ -178,8 +178,22 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.reload();
     await page.getByRole('link', { name: 'Plus récentes' }).click();
     await page.getByRole('cell', { name: 'policy.updated' }).first().waitFor();
+    // The server filters: the whole log, not just the page shown.
     await page.getByLabel('Action').selectOption('app-password.revoked');
+    await page.waitForURL(/\/admin\/audit\?action=app-password\.revoked$/);
+    await page.getByRole('cell', { name: 'app-password.revoked' }).first().waitFor();
     assert.equal(await page.getByRole('cell', { name: 'policy.updated' }).count(), 0);
+    await page.getByLabel('Action').selectOption('');
+    await page.getByLabel('Auteur ou cible (nom exact)').fill('gina');
+    await page.getByRole('button', { name: 'Filtrer' }).click();
+    await page.waitForURL(/\/admin\/audit\?user=gina$/);
+    await page.getByRole('cell', { name: 'Lot 44' }).waitFor();
+    assert.equal(await page.getByRole('cell', { name: 'policy.updated' }).count(), 0);
+    assert.equal(
+      await page.getByRole('cell', { name: 'Lot 0', exact: true }).count(),
+      1,
+      "all of gina's 46 entries fit the first filtered page",
+    );
     await assertAccessible(page, 'the audit log');
 
     await page.getByRole('link', { name: 'Utilisateurs' }).click();

@@ -1,9 +1,9 @@
 /**
  * The audit log, newest first, by pages (the API's opaque cursor kept in
- * the URL so that back/forward and reload keep the page), with filters on
- * the entries shown.
+ * the URL so that back/forward and reload keep the page), filtered by the
+ * server on one action and/or one actor-or-target name (also in the URL).
  */
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
@@ -15,48 +15,69 @@ const PAGE = 50;
 
 export function AuditPage() {
   const { t } = useTranslation();
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const cursor = params.get('cursor') ?? undefined;
-  const page = useLoad(() => api.audit({ limit: PAGE, ...(cursor ? { cursor } : {}) }), cursor ?? '');
-  const [action, setAction] = useState('');
-  const [who, setWho] = useState('');
+  const action = params.get('action') ?? '';
+  const user = params.get('user') ?? '';
+  const page = useLoad(
+    () => api.audit({ limit: PAGE, ...(cursor ? { cursor } : {}), ...(action ? { action } : {}), ...(user ? { user } : {}) }),
+    params.toString(),
+  );
+  const [who, setWho] = useState(user);
   const entries = page.data?.entries ?? [];
   const nextCursor = page.data?.nextCursor ?? null;
-  const actions = [...new Set(entries.map((entry) => entry.action))].sort();
-  const needle = who.trim().toLowerCase();
-  const shown = entries.filter(
-    (entry) =>
-      (action === '' || entry.action === action) &&
-      (needle === '' || entry.actor.toLowerCase().includes(needle) || entry.target.toLowerCase().includes(needle)),
-  );
+  const actions = [...new Set([...entries.map((entry) => entry.action), ...(action ? [action] : [])])].sort();
+
+  /** A new filter starts again from the newest entry. */
+  function filterBy(next: { action: string; user: string }) {
+    const search = new URLSearchParams();
+    if (next.action) search.set('action', next.action);
+    if (next.user.trim()) search.set('user', next.user.trim());
+    setParams(search);
+  }
+  /** This filter's pages: the newest one without a cursor, an older one with it. */
+  function pageUrl(next: string | null): string {
+    const search = new URLSearchParams(params);
+    if (next === null) search.delete('cursor');
+    else search.set('cursor', next);
+    const query = search.toString();
+    return query ? `/admin/audit?${query}` : '/admin/audit';
+  }
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    filterBy({ action, user: who });
+  }
 
   return (
     <section>
       <h2>{t('admin.audit')}</h2>
-      <fieldset className="card inline-form">
-        <legend>{t('admin.filter')}</legend>
-        <div>
-          <label htmlFor="audit-action">{t('admin.filterAction')}</label>
-          <select id="audit-action" value={action} onChange={(e) => setAction(e.target.value)}>
-            <option value="">{t('admin.allActions')}</option>
-            {actions.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="audit-who">{t('admin.filterActor')}</label>
-          <input id="audit-who" value={who} onChange={(e) => setWho(e.target.value)} />
-        </div>
-      </fieldset>
+      <form onSubmit={submit}>
+        <fieldset className="card inline-form">
+          <legend>{t('admin.filter')}</legend>
+          <div>
+            <label htmlFor="audit-action">{t('admin.filterAction')}</label>
+            <select id="audit-action" value={action} onChange={(e) => filterBy({ action: e.target.value, user: who })}>
+              <option value="">{t('admin.allActions')}</option>
+              {actions.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="audit-who">{t('admin.filterActor')}</label>
+            <input id="audit-who" value={who} onChange={(e) => setWho(e.target.value)} />
+          </div>
+          <button type="submit">{t('admin.applyFilter')}</button>
+        </fieldset>
+      </form>
       {page.error ? (
         <p className="error" role="alert">
           {errorMessage(t, page.error)}
         </p>
       ) : null}
-      {page.data && shown.length === 0 ? <p>{t('admin.noEntries')}</p> : null}
+      {page.data && entries.length === 0 ? <p>{t('admin.noEntries')}</p> : null}
       <div className="table-scroll" tabIndex={0} role="region" aria-label={t('admin.audit')}>
         <table>
           <thead>
@@ -70,7 +91,7 @@ export function AuditPage() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((entry) => (
+            {entries.map((entry) => (
               <tr key={entry.id}>
                 <td>{formatDate(entry.at)}</td>
                 <td>{entry.actor}</td>
@@ -84,8 +105,8 @@ export function AuditPage() {
         </table>
       </div>
       <nav className="pager" aria-label={t('admin.pages')}>
-        {cursor ? <Link to="/admin/audit">{t('admin.newest')}</Link> : null}
-        {nextCursor ? <Link to={`/admin/audit?cursor=${encodeURIComponent(nextCursor)}`}>{t('admin.older')}</Link> : null}
+        {cursor ? <Link to={pageUrl(null)}>{t('admin.newest')}</Link> : null}
+        {nextCursor ? <Link to={pageUrl(nextCursor)}>{t('admin.older')}</Link> : null}
       </nav>
     </section>
   );

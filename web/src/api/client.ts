@@ -105,6 +105,8 @@ export const api = {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.cursor !== undefined) params.set('cursor', query.cursor);
+    if (query.action !== undefined) params.set('action', query.action);
+    if (query.user !== undefined) params.set('user', query.user);
     const search = params.toString();
     return call<AuditPage>('GET', `/admin/audit${search ? `?${search}` : ''}`);
   },
