@@ -178,17 +178,23 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.reload();
     await page.getByRole('link', { name: 'Plus récentes' }).click();
     await page.getByRole('cell', { name: 'policy.updated' }).first().waitFor();
-    // The server filters: the whole log, not just the page shown.
+    // The server filters: the whole log, not just the page shown. Each filter
+    // loads a new page, which replaces the one shown (the old one had policy.updated).
+    const policyCells = page.getByRole('cell', { name: 'policy.updated' });
     await page.getByLabel('Action').selectOption('app-password.revoked');
     await page.waitForURL(/\/admin\/audit\?action=app-password\.revoked$/);
+    await policyCells.first().waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'app-password.revoked' }).first().waitFor();
-    assert.equal(await page.getByRole('cell', { name: 'policy.updated' }).count(), 0);
+    assert.equal(await policyCells.count(), 0);
     await page.getByLabel('Action').selectOption('');
+    await page.waitForURL(/\/admin\/audit$/);
+    await policyCells.first().waitFor();
     await page.getByLabel('Auteur ou cible (nom exact)').fill('gina');
     await page.getByRole('button', { name: 'Filtrer' }).click();
     await page.waitForURL(/\/admin\/audit\?user=gina$/);
+    await policyCells.first().waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'Lot 44' }).waitFor();
-    assert.equal(await page.getByRole('cell', { name: 'policy.updated' }).count(), 0);
+    assert.equal(await policyCells.count(), 0);
     assert.equal(
       await page.getByRole('cell', { name: 'Lot 0', exact: true }).count(),
       1,
