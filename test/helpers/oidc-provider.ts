@@ -57,7 +57,7 @@ function listen(server: http.Server, port = 0): Promise<number> {
 }
 
 export async function startTestProvider(options: TestProviderOptions): Promise<TestProvider> {
-  const accounts = new Map(Object.entries(options.accounts ?? {}));
+  const accounts = new Map(Object.entries(structuredClone(options.accounts ?? {})));
   const grants = new Map<string, Set<string>>();
   let refreshes = 0;
   let server = http.createServer();
