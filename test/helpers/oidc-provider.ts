@@ -110,6 +110,8 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     pkce: { required: () => true },
     jwks: { keys: [await signingKey()] },
     cookies: { keys: ['test-provider-cookie-key'] },
+    // The provider refuses to call special-use addresses (SSRF protection); Sésame is on loopback here.
+    fetch: (url, init) => globalThis.fetch(url, { ...init, dispatcher: undefined } as RequestInit),
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, RefreshToken: 86_400, IdToken: 600 },
   };
   const provider = new Provider(issuer, configuration);
