@@ -9,6 +9,8 @@ import type {
   Application,
   AuditPage,
   AuditQuery,
+  ChangePasswordBody,
+  ChangePasswordReply,
   Connection,
   CreateAppPasswordBody,
   CreatedAppPassword,
@@ -17,8 +19,10 @@ import type {
   MeReply,
   Policy,
   PolicyBody,
+  RecoveryCodes,
   SessionReply,
   SignInBody,
+  TotpEnrolment,
   UpdateAppPasswordBody,
   User,
 } from './types.js';
@@ -37,10 +41,16 @@ export class ApiError extends Error {
 
 let csrfToken: string | undefined;
 let onUnauthenticated: () => void = () => {};
+let onEnrolmentRequired: () => void = () => {};
 
 /** Called when a request made with the session gets 401: the session has ended. */
 export function whenUnauthenticated(handler: () => void): void {
   onUnauthenticated = handler;
+}
+
+/** Called when a request gets 403 TWO_FACTOR_ENROLMENT_REQUIRED: the policy holds the session to enrolment. */
+export function whenEnrolmentRequired(handler: () => void): void {
+  onEnrolmentRequired = handler;
 }
 
 function isErrorReply(value: unknown): value is ErrorReply {
@@ -68,6 +78,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     csrfToken = undefined;
     onUnauthenticated();
   }
+  if (code === 'TWO_FACTOR_ENROLMENT_REQUIRED') onEnrolmentRequired();
   throw error;
 }
 
@@ -86,6 +97,11 @@ export const api = {
     csrfToken = reply.csrfToken;
     return reply;
   },
+  changePassword: (body: ChangePasswordBody) => call<ChangePasswordReply>('PUT', '/me/password', body),
+  startTotp: () => call<TotpEnrolment>('POST', '/me/totp'),
+  confirmTotp: (code: string) => call<RecoveryCodes>('POST', '/me/totp/confirm', { code }),
+  regenerateRecoveryCodes: (code: string) => call<RecoveryCodes>('POST', '/me/recovery-codes', { code }),
+  disableTotp: (code: string) => call<void>('DELETE', '/me/totp', { code }),
   applications: () => call<{ applications: Application[] }>('GET', '/applications'),
   appPasswords: () => call<{ appPasswords: AppPassword[] }>('GET', '/app-passwords'),
   createAppPassword: (body: CreateAppPasswordBody) => call<CreatedAppPassword>('POST', '/app-passwords', body),
