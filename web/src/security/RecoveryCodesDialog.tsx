@@ -8,15 +8,7 @@ import { Download, Printer } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { Modal } from '../ui/Modal.js';
 
-export function RecoveryCodesDialog({
-  codes,
-  username,
-  onDone,
-}: {
-  codes: string[];
-  username: string;
-  onDone(): void;
-}) {
+export function RecoveryCodesDialog({ codes, username, onDone }: { codes: string[]; username: string; onDone(): void }) {
   const { t } = useTranslation();
 
   function download() {
