@@ -8,10 +8,13 @@
  * Every new screen is checked with axe-core.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
+import { insertUserIfNameFree } from '../../src/repositories/users.js';
+import { openSession } from '../api/support.js';
 import { request } from '../helpers/http.js';
 import { ManualClock, type TestServer } from '../helpers/server.js';
 import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
@@ -199,6 +202,34 @@ describe('web: two-factor authentication', () => {
     await signOutHere(page, 'hana');
     await signInHere(page, 'hana');
     await page.getByRole('heading', { name: 'Sécurité' }).waitFor();
+    await page.context().close();
+  });
+
+  it('shows an account that signs in through SSO no password or two-factor controls', async () => {
+    const id = crypto.randomUUID();
+    const inserted = await insertUserIfNameFree(server.server.services.db, {
+      id,
+      username: 'sso-user',
+      usernameKey: 'sso-user',
+      role: 'user',
+      authSource: 'oidc',
+      passwordHash: null,
+      sealedTotpSecret: null,
+      totpLastStep: null,
+      sealedPendingTotpSecret: null,
+      disabledAt: null,
+      passwordChangedAt: null,
+      createdAt: clock.now(),
+    });
+    assert.ok(inserted);
+    const [name, value] = (await openSession(server, id)).cookie.split('=') as [string, string];
+    const page = await newPage(browser);
+    await page.context().addCookies([{ name, value, url: server.url }]);
+    await page.goto(`${server.url}/settings/security`);
+    await page.getByText("Ce compte se connecte par le service d'entreprise (SSO) de votre organisation").waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Changer le mot de passe' }).count(), 0);
+    assert.equal(await page.getByRole('heading', { name: 'Double authentification' }).count(), 0);
+    await assertAccessible(page, 'Sécurité of an SSO account');
     await page.context().close();
   });
 
