@@ -59,6 +59,8 @@ export interface TestServerOptions {
   /** Reuse a data directory (a restart after a crash); a fresh one by default. */
   dataDir?: string;
   timeouts?: Timeouts;
+  /** Adds routes or plugins to the server before it listens. */
+  beforeListen?: (server: Server) => void;
 }
 
 export interface TestServer {
@@ -96,6 +98,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  options.beforeListen?.(server);
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
