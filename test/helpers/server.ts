@@ -61,6 +61,8 @@ export interface TestServerOptions {
   timeouts?: Timeouts;
   /** Lets OIDC_ISSUER be a provider the test runs on http://127.0.0.1. */
   allowLoopbackHttpIssuer?: boolean;
+  /** Adds routes or plugins to the server before it listens. */
+  beforeListen?: (server: Server) => void;
 }
 
 export interface TestServer {
@@ -99,6 +101,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  options.beforeListen?.(server);
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,
