@@ -5,6 +5,7 @@
  * API's stable code. It must never keep an app password it has returned.
  */
 import type {
+  AdminSso,
   AppPassword,
   Application,
   AuditPage,
@@ -22,6 +23,7 @@ import type {
   RecoveryCodes,
   SessionReply,
   SignInBody,
+  SsoStatus,
   TotpEnrolment,
   UpdateAppPasswordBody,
   User,
@@ -88,9 +90,11 @@ export const api = {
     csrfToken = reply.csrfToken;
     return reply;
   },
-  async signOut(): Promise<void> {
-    await call<void>('DELETE', '/session');
+  /** Ends the session; for an SSO account whose provider logs out too, the provider's logout address to go to. */
+  async signOut(): Promise<string | undefined> {
+    const reply = await call<{ logoutUrl: string } | undefined>('DELETE', '/session');
     csrfToken = undefined;
+    return reply?.logoutUrl;
   },
   async me(): Promise<MeReply> {
     const reply = await call<MeReply>('GET', '/me');
@@ -115,6 +119,8 @@ export const api = {
   userAppPasswords: (id: string) =>
     call<{ appPasswords: AppPassword[] }>('GET', `/admin/users/${encodeURIComponent(id)}/app-passwords`),
   revokeAppPassword: (id: string) => call<void>('DELETE', `/admin/app-passwords/${encodeURIComponent(id)}`),
+  sso: () => call<SsoStatus>('GET', '/sso'),
+  adminSso: () => call<AdminSso>('GET', '/admin/sso'),
   policy: () => call<Policy>('GET', '/admin/policy'),
   updatePolicy: (body: PolicyBody) => call<Policy>('PUT', '/admin/policy', body),
   audit: (query: AuditQuery) => {

@@ -25,4 +25,6 @@ export type TotpEnrolment = Static<typeof Schemas.TotpEnrolmentReply>;
 export type RecoveryCodes = Static<typeof Schemas.RecoveryCodesReply>;
 export type ChangePasswordBody = Static<typeof Schemas.ChangePasswordBody>;
 export type ChangePasswordReply = Static<typeof Schemas.ChangePasswordReply>;
+export type SsoStatus = Static<typeof Schemas.SsoReply>;
+export type AdminSso = Static<typeof Schemas.AdminSsoReply>;
 export type ErrorReply = Static<typeof Schemas.ErrorReply>;

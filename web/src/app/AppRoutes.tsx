@@ -18,6 +18,7 @@ import { UsersPage } from '../admin/UsersPage.js';
 import { UserPasswordsPage } from '../admin/UserPasswordsPage.js';
 import { PolicyPage } from '../admin/PolicyPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
+import { SsoPage } from '../admin/SsoPage.js';
 
 export function AppRoutes() {
   return (
@@ -50,6 +51,7 @@ export function AppRoutes() {
           <Route path="users" element={<UsersPage />} />
           <Route path="users/:id" element={<UserPasswordsPage />} />
           <Route path="policy" element={<PolicyPage />} />
+          <Route path="sso" element={<SsoPage />} />
           <Route path="audit" element={<AuditPage />} />
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />

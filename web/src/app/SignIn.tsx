@@ -2,8 +2,11 @@
  * Sign-in with username and password, then, for an account with two-factor
  * authentication, the code step (a code from the authenticator app, or a
  * recovery code) without asking the password again; returns to the page the
- * user was on. The password stays in this component's state only until the
- * sign-in ends or is abandoned.
+ * user was on. When SSO is configured, its button starts the provider's
+ * sign-in as a full-page navigation, and a failed SSO sign-in comes back
+ * here with ?sso_error=CODE, shown as a sentence (only known codes are read).
+ * The password stays in this component's state only until the sign-in ends
+ * or is abandoned.
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -13,8 +16,29 @@ import { safeReturnPath, useSession } from '../session/session.js';
 import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { LanguageSwitch } from '../ui/LanguageSwitch.js';
+import { useLoad } from '../ui/use-load.js';
 
 type Step = 'password' | 'code' | 'recovery-code';
+
+/** The codes GET /auth/oidc/callback may send back; anything else in the URL gets the generic sentence. */
+const SSO_ERRORS = [
+  'SSO_LOGIN_EXPIRED',
+  'SSO_FAILED',
+  'SSO_CANCELLED',
+  'SSO_DOMAIN_NOT_ALLOWED',
+  'SSO_ACCOUNT_DISABLED',
+  'SSO_NOT_CONFIGURED',
+] as const;
+
+function ssoErrorKey(code: string | null): string | undefined {
+  if (code === null) return undefined;
+  return SSO_ERRORS.some((known) => known === code) ? `ssoErrors.${code}` : 'ssoErrors.unknown';
+}
+
+/** The SSO start address, bringing the user back to the page they wanted. */
+function ssoHref(startUrl: string, next: string): string {
+  return next === '/' ? startUrl : `${startUrl}?${new URLSearchParams({ returnTo: next }).toString()}`;
+}
 
 export function SignIn() {
   const { t } = useTranslation();
@@ -27,7 +51,9 @@ export function SignIn() {
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const sso = useLoad(() => api.sso());
   const next = safeReturnPath(params.get('next'));
+  const ssoError = ssoErrorKey(params.get('sso_error'));
 
   if (state.status === 'signed-in') return <Navigate to={next} replace />;
 
@@ -67,6 +93,11 @@ export function SignIn() {
         <h1>{t('signIn.title')}</h1>
         <p className="brand">{t('app.name')}</p>
         {params.get('ended') ? <p className="notice">{t('signIn.sessionEnded')}</p> : null}
+        {ssoError && step === 'password' ? (
+          <p className="error" role="alert">
+            {t(ssoError)}
+          </p>
+        ) : null}
         {step === 'password' ? (
           <>
             <label htmlFor="signin-username">{t('signIn.username')}</label>
@@ -133,6 +164,14 @@ export function SignIn() {
               {t('signIn.restart')}
             </button>
           </p>
+        ) : null}
+        {step === 'password' && sso.data?.enabled && sso.data.startUrl && sso.data.label ? (
+          <>
+            <p className="separator">{t('signIn.or')}</p>
+            <a className="button sso-button" href={ssoHref(sso.data.startUrl, next)}>
+              {sso.data.label}
+            </a>
+          </>
         ) : null}
       </form>
       <LanguageSwitch />

@@ -65,8 +65,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           : previous,
       ),
     async signOut() {
-      await api.signOut().catch(() => undefined);
+      const logoutUrl = await api.signOut().catch(() => undefined);
       setState({ status: 'signed-out', ended: false });
+      // An SSO account also signs out at its provider (RP-initiated logout), which brings it back to /signin.
+      if (logoutUrl && /^https?:\/\//i.test(logoutUrl)) window.location.assign(logoutUrl);
     },
   };
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
