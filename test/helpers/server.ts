@@ -64,6 +64,8 @@ export interface TestServerOptions {
   allowLoopbackHttpIssuer?: boolean;
   /** Listen on this port (see freePort) rather than a random one: for a PUBLIC_URL known before start. */
   port?: number;
+  /** Adds routes or plugins to the server before it listens. */
+  beforeListen?: (server: Server) => void;
 }
 
 export interface TestServer {
@@ -102,6 +104,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  options.beforeListen?.(server);
   const address = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
     url: address,
