@@ -16,6 +16,7 @@ import type { Services } from '../http/services.js';
 import { finishSsoSignIn, LOGIN_STATE_MS, safeReturnTo, startSsoSignIn } from './sso-sign-in.js';
 import { acceptBackchannelLogout } from './sso-logout.js';
 import type { OidcProvider } from './provider.js';
+import { describeProviderError } from './provider-errors.js';
 
 /** The codes the sign-in page knows (the UI contract); anything else reaches it as SSO_FAILED. */
 const PAGE_CODES = new Set<ErrorCode>([
@@ -51,7 +52,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
   /** Back to the sign-in page with a stable code; an unexpected failure is logged (without secrets) as well. */
   function failTo(request: FastifyRequest, reply: FastifyReply, error: unknown) {
     const code = isSesameError(error) && PAGE_CODES.has(error.code) ? error.code : 'SSO_FAILED';
-    if (code === 'SSO_FAILED') request.log.warn({ err: error }, 'single sign-on failed');
+    if (code === 'SSO_FAILED') request.log.warn({ sso: describeProviderError(error) }, 'single sign-on failed');
     reply.clearCookie(STATE_COOKIE, stateCookieOptions(services));
     return reply.redirect(`/signin?sso_error=${code}`, 303);
   }

@@ -10,12 +10,16 @@ import { isSesameError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { OidcProvider } from './provider.js';
 import { recheckDueAccounts } from './recheck.js';
+import { describeProviderError } from './provider-errors.js';
 
 const TICK_MS = 60_000;
 
 export function startRecheckSchedule(ctx: Context, provider: OidcProvider, log: FastifyBaseLogger): { stop(): Promise<void> } {
   const unreachable = (error: unknown) =>
-    log.warn({ err: error }, 'the identity provider could not re-check an SSO account; it will be asked again');
+    log.warn(
+      { sso: describeProviderError(error) },
+      'the identity provider could not re-check an SSO account; it will be asked again',
+    );
   let round: Promise<void> | null = null;
   const runRound = () => {
     round ??= recheckDueAccounts(ctx, provider, unreachable)
@@ -24,13 +28,15 @@ export function startRecheckSchedule(ctx: Context, provider: OidcProvider, log: 
       })
       .catch((error) => {
         if (isSesameError(error, 'SSO_UNAVAILABLE')) unreachable(error);
-        else log.error({ err: error }, 'the SSO re-check round failed');
+        else log.error({ sso: describeProviderError(error) }, 'the SSO re-check round failed');
       })
       .finally(() => {
         round = null;
       });
   };
-  provider.configuration().catch((error) => log.warn({ err: error }, 'the identity provider cannot be reached yet'));
+  provider
+    .configuration()
+    .catch((error) => log.warn({ sso: describeProviderError(error) }, 'the identity provider cannot be reached yet'));
   const timer = setInterval(runRound, Math.min(TICK_MS, provider.config.recheckMinutes * 60_000)).unref();
   return {
     async stop() {

@@ -8,9 +8,10 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { DIALECTS, ManualClock, addUser, type TestServer } from '../helpers/server.js';
 import { basic, request, signIn, type Session } from '../helpers/http.js';
-import { startTestProvider, type TestProvider } from '../helpers/oidc-provider.js';
+import { CLIENT_SECRET, startTestProvider, type TestProvider } from '../helpers/oidc-provider.js';
 import { CookieBrowser, authorizeAtProvider, sessionOf, startSso, visitCallback } from '../helpers/sso-browser.js';
 import {
   PASSWORD,
@@ -48,11 +49,18 @@ for (const dialect of DIALECTS) {
     let server: TestServer;
     let clock: ManualClock;
     let admin: Session;
+    let log = '';
+    const logStream = new Writable({
+      write(chunk: Buffer | string, _encoding, callback) {
+        log += chunk.toString();
+        callback();
+      },
+    });
     const callbackPrefix = () => `${server.url}/auth/oidc/callback`;
 
     before(async () => {
       clock = new ManualClock(Date.now());
-      world = await startSsoWorld(dialect, ACCOUNTS, { clock, env: ENV });
+      world = await startSsoWorld(dialect, ACCOUNTS, { clock, env: ENV, logStream });
       server = world.sesame;
       admin = await addAdmin(server, 'admin');
     });
@@ -283,6 +291,16 @@ for (const dialect of DIALECTS) {
       const local = await signIn(server.url, 'admin', PASSWORD);
       const reply = await local.call('/api/v1/session', { method: 'DELETE' });
       assert.equal(reply.status, 204, reply.text);
+    });
+
+    it('never writes the client secret, authorization codes, tokens or login states in its logs', () => {
+      assert.ok(log.includes('single sign-on failed'), 'the failures above were logged');
+      const issued = world.provider.issuedSecrets();
+      assert.ok(issued.length > 10, 'the provider issued codes and tokens');
+      assert.ok(!log.includes(CLIENT_SECRET), 'the client secret is not logged');
+      for (const secret of issued) assert.ok(!log.includes(secret), 'an issued code or token is logged');
+      assert.ok(!/eyJ[\w-]{10,}\.eyJ/.test(log), 'a JWT (ID token) is logged');
+      assert.ok(!/[?&](code|state)=/.test(log), 'a callback query is logged');
     });
   });
 }

@@ -26,6 +26,8 @@ export interface TestProvider {
   provider: Provider;
   /** Accounts by `sub`; change or delete entries to change what the provider says. */
   accounts: Map<string, TestAccount>;
+  /** Every authorization code, access and refresh token the provider issued (to check they are never logged). */
+  issuedSecrets(): string[];
   /** Refresh-token grants the provider has answered (successfully or not). */
   refreshRequests(): number;
   /** Revokes every grant of the account (as "remove app access" at a real provider). */
@@ -60,6 +62,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   const accounts = new Map(Object.entries(structuredClone(options.accounts ?? {})));
   const grants = new Map<string, Set<string>>();
   let refreshes = 0;
+  const issued: string[] = [];
   let server = http.createServer();
   const port = await listen(server);
   const issuer = `http://127.0.0.1:${port}`;
@@ -123,6 +126,9 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   const countRefresh = (ctx: { oidc?: { params?: Record<string, unknown> } }) => {
     if (ctx.oidc?.params?.grant_type === 'refresh_token') refreshes += 1;
   };
+  provider.on('authorization_code.saved', (token) => issued.push(token.jti));
+  provider.on('access_token.saved', (token) => issued.push(token.jti));
+  provider.on('refresh_token.saved', (token) => issued.push(token.jti));
   provider.on('grant.success', countRefresh);
   provider.on('grant.error', countRefresh);
   const handler = provider.callback();
@@ -132,6 +138,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     issuer,
     provider,
     accounts,
+    issuedSecrets: () => [...issued],
     refreshRequests: () => refreshes,
     async revokeGrants(sub) {
       for (const jti of grants.get(sub) ?? []) {
