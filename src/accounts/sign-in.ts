@@ -7,13 +7,12 @@
  */
 import { SesameError } from '../errors.js';
 import { guardedAttempt } from '../throttle/guarded-attempt.js';
-import { recordAudit } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import type { SignInMethod } from '../db/schema.js';
-import { upsertConnection } from '../repositories/connections.js';
 import { findUserByKey } from '../repositories/users.js';
 import { checkAccountPassword } from './primary-password.js';
 import { createSession } from './sessions.js';
+import { recordWebSignIn } from './sign-in-record.js';
 import { verifySecondFactor } from './second-factor.js';
 import { toUser, type User } from './users.js';
 import { usernameKey } from './username.js';
@@ -84,25 +83,6 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
     client: request.client,
   });
   if (session === null) throw invalidCredentials();
-  const now = ctx.clock.now();
-  await upsertConnection(ctx.db, {
-    usernameKey: key,
-    userId: record.id,
-    appPasswordId: null,
-    method,
-    application: null,
-    ip: request.ip,
-    client: request.client,
-    outcome: 'success',
-    firstSeen: now,
-    lastSeen: now,
-    count: 1,
-  });
-  await recordAudit(
-    ctx.db,
-    now,
-    { userId: record.id, name: record.username, ip: request.ip, client: request.client },
-    { action: 'session.created', targetUserId: record.id, target: record.username, details: { method } },
-  );
+  await recordWebSignIn(ctx, record, { method, ip: request.ip, client: request.client });
   return { user: toUser(record), ...session };
 }

@@ -11,10 +11,9 @@
 import crypto from 'node:crypto';
 import * as client from 'openid-client';
 import { SesameError, isSesameError } from '../errors.js';
-import { recordAudit } from '../audit/audit-log.js';
 import type { Context } from '../context.js';
 import { createSession } from '../accounts/sessions.js';
-import { upsertConnection } from '../repositories/connections.js';
+import { recordWebSignIn } from '../accounts/sign-in-record.js';
 import { deleteExpiredLoginStates, insertLoginState, takeLoginState } from '../repositories/oidc-login-states.js';
 import { insertOidcSession } from '../repositories/oidc-sessions.js';
 import type { OidcProvider } from './provider.js';
@@ -156,25 +155,11 @@ export async function finishSsoSignIn(
     sid: identity.sid,
     sealedIdToken: tokens.id_token === undefined ? null : ctx.key.sealOidcToken(tokens.id_token),
   });
-  const now = ctx.clock.now();
-  await upsertConnection(ctx.db, {
-    usernameKey: record.usernameKey,
-    userId: record.id,
-    appPasswordId: null,
+  await recordWebSignIn(ctx, record, {
     method: 'sso',
-    application: null,
     ip: callback.ip,
     client: callback.client,
-    outcome: 'success',
-    firstSeen: now,
-    lastSeen: now,
-    count: 1,
+    details: { provisioned },
   });
-  await recordAudit(
-    ctx.db,
-    now,
-    { userId: record.id, name: record.username, ip: callback.ip, client: callback.client },
-    { action: 'session.created', targetUserId: record.id, target: record.username, details: { method: 'sso', provisioned } },
-  );
   return { token: session.token, expiresAt: session.expiresAt, returnTo: login.returnTo };
 }

@@ -77,8 +77,11 @@ export async function signIn(
   if (reply.status !== 200) throw new Error(`sign-in of ${username} failed: ${reply.status} ${reply.text}`);
   const setCookie = reply.headers['set-cookie']?.[0];
   if (!setCookie) throw new Error('sign-in set no cookie');
-  const cookie = setCookie.split(';')[0]!;
-  const csrf = reply.json.csrfToken as string;
+  return sessionWith(baseUrl, setCookie.split(';')[0]!, reply.json.csrfToken as string);
+}
+
+/** A Session from a cookie (`name=value`) and its CSRF token. */
+export function sessionWith(baseUrl: string, cookie: string, csrf: string): Session {
   return {
     cookie,
     csrf,

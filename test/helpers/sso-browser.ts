@@ -6,7 +6,7 @@
  * chromium.
  */
 import assert from 'node:assert/strict';
-import { request, type HttpReply, type HttpRequest, type Session } from './http.js';
+import { request, sessionWith, type HttpReply, type HttpRequest, type Session } from './http.js';
 
 export class CookieBrowser {
   private readonly jars = new Map<string, Map<string, string>>();
@@ -113,16 +113,5 @@ export async function visitCallback(browser: CookieBrowser, callbackUrl: URL, se
 export async function sessionOf(browser: CookieBrowser, sesameUrl: string): Promise<Session> {
   const me = await browser.fetch(new URL('/api/v1/me', sesameUrl));
   assert.equal(me.status, 200, me.text);
-  const csrf = me.json.csrfToken as string;
-  const cookie = `sesame_session=${browser.cookie(sesameUrl, 'sesame_session')}`;
-  return {
-    cookie,
-    csrf,
-    call(path, options = {}) {
-      const method = options.method ?? 'GET';
-      const headers: Record<string, string> = { cookie, ...options.headers };
-      if (!['GET', 'HEAD'].includes(method) && !('x-csrf-token' in headers)) headers['x-csrf-token'] = csrf;
-      return request(sesameUrl, path, { ...options, headers });
-    },
-  };
+  return sessionWith(sesameUrl, `sesame_session=${browser.cookie(sesameUrl, 'sesame_session')}`, me.json.csrfToken as string);
 }
