@@ -13,10 +13,12 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
+import { generateTotpSecret } from '../../src/accounts/totp.js';
+import { setTotpSecret } from '../../src/accounts/users.js';
 import { insertUserIfNameFree } from '../../src/repositories/users.js';
 import { openSession } from '../api/support.js';
 import { request } from '../helpers/http.js';
-import { ManualClock, type TestServer } from '../helpers/server.js';
+import { addUser, ManualClock, type TestServer } from '../helpers/server.js';
 import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
 import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './support.js';
 
@@ -202,6 +204,39 @@ describe('web: two-factor authentication', () => {
     await signOutHere(page, 'hana');
     await signInHere(page, 'hana');
     await page.getByRole('heading', { name: 'Sécurité' }).waitFor();
+    await page.context().close();
+  });
+
+  it('shows throttling at the code step as it shows it for passwords, still without asking the password again', async () => {
+    const { id } = await addUser(server, 'kim', PASSWORD);
+    const kimSecret = generateTotpSecret();
+    await setTotpSecret(server.server.services, id, kimSecret);
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/`);
+    await signInHere(page, 'kim');
+    const field = page.getByLabel('Code de vérification');
+    /** Sends the code step and returns the status of the API's answer. */
+    async function verify(code: string): Promise<number> {
+      await field.fill(code);
+      const [answer] = await Promise.all([
+        page.waitForResponse((response) => response.url().endsWith('/api/v1/session')),
+        page.getByRole('button', { name: 'Vérifier' }).click(),
+      ]);
+      return answer.status();
+    }
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      assert.equal(await verify(attempt % 2 === 0 ? '111111' : '222222'), 401);
+      await page.getByRole('alert').getByText('Le code est incorrect ou a déjà servi').waitFor();
+    }
+    // The server's clock has not moved: even the right code now waits.
+    const current = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(kimSecret) }).generate({ timestamp: clock.now() });
+    assert.equal(await verify(current), 429);
+    await page
+      .getByRole('alert')
+      .getByText(/^Trop de tentatives\. Réessayez dans \d+ secondes\.$/)
+      .waitFor();
+    assert.equal(await page.getByLabel('Mot de passe', { exact: true }).count(), 0);
+    await field.waitFor();
     await page.context().close();
   });
 
