@@ -1,6 +1,6 @@
 /**
- * Two-factor authentication in a real browser (Debian chromium), in French:
- * turning it on from Paramètres → Sécurité with the code the test computes
+ * Paramètres → Sécurité in a real browser (Debian chromium), in French:
+ * changing the password; two-factor authentication, turning it on from Paramètres → Sécurité with the code the test computes
  * from the key shown on screen, the recovery codes shown once, signing in
  * with password then code or recovery code (each recovery code once),
  * regenerating the codes, turning it off; the policy "required" holding a
@@ -24,14 +24,14 @@ import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './
 
 const STEP_MS = 30_000;
 
-describe('web: two-factor authentication', () => {
+describe('web: Sécurité, two-factor authentication and the code step', () => {
   let server: TestServer;
   let browser: Browser;
   // The server's clock moves by hand, so that each code belongs to a time step of its own.
   const clock = new ManualClock(Date.now());
   before(async () => {
     [server, browser] = await Promise.all([startWebServer({ clock }), launchBrowser()]);
-    await addUsers(server, 'hana', 'admin2', 'jules');
+    await addUsers(server, 'hana', 'admin2', 'jules', 'lena');
   });
   after(async () => {
     await browser?.close();
@@ -65,6 +65,35 @@ describe('web: two-factor authentication', () => {
     await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
     await page.getByRole('heading', { name: 'Connexion' }).waitFor();
   }
+
+  it('changes the password after checking the current one and the repeated new one', async () => {
+    const page = await newPage(browser);
+    await openSignedIn(page, server, 'lena', '/settings/security');
+    const current = page.getByLabel('Mot de passe actuel');
+    const fresh = page.getByLabel('Nouveau mot de passe', { exact: true });
+    const repeated = page.getByLabel('Confirmez le nouveau mot de passe');
+    const submit = page.getByRole('button', { name: 'Changer le mot de passe' });
+    await current.fill(PASSWORD);
+    await fresh.fill('a new passphrase');
+    await repeated.fill('a new passphrase!');
+    await submit.click();
+    await page.getByRole('alert').getByText('Les deux saisies du nouveau mot de passe ne correspondent pas.').waitFor();
+    await current.fill('not the password');
+    await repeated.fill('a new passphrase');
+    await submit.click();
+    await page.getByRole('alert').getByText('Le mot de passe actuel est incorrect.').waitFor();
+    await current.fill(PASSWORD);
+    await submit.click();
+    await page.getByText('Mot de passe changé. Vos autres sessions ont pris fin.').waitFor();
+    assert.equal(await current.inputValue(), '');
+    await assertAccessible(page, 'Sécurité after a password change');
+    const [before, after] = await Promise.all([
+      request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'lena', password: PASSWORD } }),
+      request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'lena', password: 'a new passphrase' } }),
+    ]);
+    assert.deepEqual([before.status, after.status], [401, 200]);
+    await page.context().close();
+  });
 
   let secret = '';
   let codes: string[] = [];
