@@ -1,10 +1,10 @@
 /**
  * HTTP and WebDAV behaviour of /dav/ that litmus does not cover: validators
- * and conditional requests, byte ranges, PROPFIND depth, durable dead
- * properties, stable file ids, the quota, atomic PUT when a client
- * disconnects, no file handle left open by GET, last use recorded with the client's User-Agent, and the
- * request shapes of Windows, macOS Finder and davfs2. On SQLite and
- * PostgreSQL.
+ * and conditional requests, byte ranges, no file handle left open by GET,
+ * PROPFIND depth, durable dead properties, stable file ids, the quota,
+ * atomic PUT when a client disconnects, last use recorded with the client's
+ * User-Agent, and the request shapes of Windows, macOS Finder and davfs2.
+ * On SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
