@@ -21,6 +21,8 @@ import type { Refusal } from './xml-response.js';
 
 export interface TransferPlan {
   move: boolean;
+  /** COPY with Depth: 0 of a folder: the folder alone, none of its members. */
+  shallow: boolean;
   /** Keys below the destination locked by tokens not submitted: kept, reported 423. */
   lockedInDestination: ReadonlySet<string>;
   /** Keys below a MOVE's source locked by tokens not submitted: not moved, reported 423. */
@@ -67,6 +69,10 @@ export async function transferByMember(
 ): Promise<Refusal[]> {
   const refused: Refusal[] = [];
   if (await dav.store.stat(to)) await removeUnlocked(dav, to, plan.lockedInDestination, refused);
+  if (plan.shallow) {
+    if (!(await dav.store.stat(to))) await dav.store.makeDirectory(to);
+    return refused;
+  }
   const left = await budgetAfterClearing();
   await transferMember(dav, from, to, { ...plan, budget: left === null ? null : { left } }, refused);
   return refused;

@@ -73,6 +73,16 @@ for (const dialect of DIALECTS) {
       assert.equal(await read(bob, '/dav/src/sub/kept.txt'), 'new kept');
     });
 
+    it('COPY with Depth: 0 onto a folder with a locked member: 207 with 423 for it, and no member copied', async () => {
+      const bob = await spaceWith({ 'src/a.txt': 'new a', 'dst/old.txt': 'old', 'dst/kept.txt': 'locked content' });
+      await lock(bob, '/dav/dst/kept.txt');
+      const reply = await dav(server, bob, 'COPY', '/dav/src/', { headers: { destination: '/dav/dst/', depth: '0' } });
+      assert.deepEqual(refusals(reply), ['423 /dav/dst/kept.txt']);
+      assert.equal(await read(bob, '/dav/dst/kept.txt'), 'locked content');
+      assert.equal(await read(bob, '/dav/dst/old.txt'), 404);
+      assert.equal(await read(bob, '/dav/dst/a.txt'), 404);
+    });
+
     it('MOVE onto a folder with a locked member: 207 with 423 for that member; what it blocks stays in the source', async () => {
       const bob = await spaceWith({
         'src/a.txt': 'new a',

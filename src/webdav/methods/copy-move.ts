@@ -46,12 +46,13 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
   if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', "The Destination's parent folder does not exist.");
   const submitted = await assertMayChange(dav, stat, [...(move ? changeOf(source, false) : []), ...changeOf(destination, false)]);
   const to = pathKey(destination);
+  const shallow = !move && stat.isDirectory && depth === '0';
   const plan = {
     move,
+    shallow,
     lockedInSource: move ? await lockedMembers(dav, dav.key, submitted) : new Set<string>(),
     lockedInDestination: existing ? await lockedMembers(dav, to, submitted) : new Set<string>(),
   };
-  const shallow = !move && stat.isDirectory && depth === '0';
   const spare = move || shallow ? null : await freeBytes(dav);
   const fits =
     spare === null ||
