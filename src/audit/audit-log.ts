@@ -16,6 +16,7 @@ export type AuditAction =
   | 'session.deleted'
   | 'user.created'
   | 'user.disabled'
+  | 'user.username-key-conflict'
   | 'user.password-changed'
   | 'user.totp-enabled'
   | 'user.totp-disabled'
