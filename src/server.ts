@@ -29,6 +29,8 @@ import { appPasswordRoutes } from './api/app-password-routes.js';
 import { connectionRoutes } from './api/connection-routes.js';
 import { adminRoutes } from './api/admin-routes.js';
 import { forwardAuthRoutes } from './api/forward-auth-routes.js';
+import { ssoRoutes } from './api/sso-routes.js';
+import { checkIssuerTransport } from './oidc/issuer-transport.js';
 import { prepareFilesDirectory } from './files/local-disk-store.js';
 import { checkSurfaceRoute } from './surfaces/basic-surface.js';
 import { DAV_VERBS, davSurface } from './webdav/dav-surface.js';
@@ -49,6 +51,8 @@ export interface ServerOptions {
   unauthenticatedDavUserForBenchmark?: { userId: string; username: string };
   /** Client time limits; the defaults suit production (tests shorten them). */
   timeouts?: Timeouts;
+  /** Test-only: OIDC_ISSUER may be http://127.0.0.1 (a provider the test runs). No configuration reaches it. */
+  allowLoopbackHttpIssuerForTests?: boolean;
 }
 
 export interface Server {
@@ -71,6 +75,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+  if (config.oidc) checkIssuerTransport(config.oidc, options.allowLoopbackHttpIssuerForTests === true);
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -125,6 +130,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       await api.register(connectionRoutes);
       await api.register(adminRoutes);
       await api.register(forwardAuthRoutes);
+      await api.register(ssoRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -8,6 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requireApplication } from '../app-passwords/applications.js';
+import { onlyApplication } from '../app-passwords/verify.js';
 import { authenticateBasicRequest } from '../auth/http-auth.js';
 import { ApplicationParams, ErrorReply } from './schemas.js';
 
@@ -23,7 +24,7 @@ export const forwardAuthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const application = requireApplication(request.params.application);
-      const principal = await authenticateBasicRequest(app.sesame, request, application);
+      const principal = await authenticateBasicRequest(app.sesame, request, onlyApplication(application));
       // Percent-encoded: a header cannot carry every character a username may have.
       return reply.status(204).header('x-sesame-user', encodeURIComponent(principal.username)).send(null);
     },

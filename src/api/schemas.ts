@@ -201,3 +201,25 @@ export const AuditReply = Type.Object({
   ),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null after the last' }),
 });
+
+export const SsoReply = Type.Object({
+  enabled: Type.Boolean(),
+  label: Type.Union([Type.String(), Type.Null()], { description: 'The sign-in button text (OIDC_LABEL)' }),
+  startUrl: Type.Union([Type.Literal('/auth/oidc/start'), Type.Null()], {
+    description: 'Navigate here (a full page, not fetch); optional ?returnTo=/same-origin/path',
+  }),
+});
+
+export const AdminSsoReply = Type.Object({
+  enabled: Type.Boolean(),
+  issuer: Type.Union([Type.String(), Type.Null()]),
+  clientId: Type.Union([Type.String(), Type.Null()]),
+  redirectUri: Type.Union([Type.String(), Type.Null()], { description: 'To register at the provider' }),
+  label: Type.Union([Type.String(), Type.Null()]),
+  allowedDomains: Type.Array(Type.String()),
+  adminGroup: Type.Union([Type.String(), Type.Null()]),
+  recheckMinutes: Type.Integer(),
+  lastRecheckAt: Type.Union([Type.Number(), Type.Null()], {
+    description: 'When the provider last confirmed an SSO account (epoch milliseconds), or null',
+  }),
+});

@@ -15,23 +15,38 @@ export interface StoredAppPassword {
 
 export type AppPasswordRejection = 'wrong-user' | 'account-disabled' | 'revoked' | 'expired' | 'wrong-application';
 
+/**
+ * The applications an endpoint accepts: a password assigned to any of
+ * `accepted`, or an unassigned one, which is bound to `binding` (one of
+ * `accepted`) on its first use there.
+ */
+export interface AcceptedApplications {
+  accepted: readonly string[];
+  binding: string;
+}
+
+/** An endpoint of one application (forward auth for a named application). */
+export function onlyApplication(application: string): AcceptedApplications {
+  return { accepted: [application], binding: application };
+}
+
 export type AppPasswordDecision = { ok: true; bindTo: string | null } | { ok: false; reason: AppPasswordRejection };
 
 /**
- * `application` is the application the endpoint serves, or null where any
+ * `applications` is what the endpoint accepts, or null where any
  * application's password is accepted without binding it (GET /api/v1/me).
  */
 export function checkAppPassword(
   row: StoredAppPassword,
-  claim: { usernameKey: string; application: string | null },
+  claim: { usernameKey: string; applications: AcceptedApplications | null },
   now: number,
 ): AppPasswordDecision {
   if (row.usernameKey !== claim.usernameKey) return { ok: false, reason: 'wrong-user' };
   if (row.disabledAt !== null) return { ok: false, reason: 'account-disabled' };
   if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
   if (row.expiresAt <= now) return { ok: false, reason: 'expired' };
-  if (claim.application === null) return { ok: true, bindTo: null };
-  if (row.application === null) return { ok: true, bindTo: claim.application };
-  if (row.application !== claim.application) return { ok: false, reason: 'wrong-application' };
+  if (claim.applications === null) return { ok: true, bindTo: null };
+  if (row.application === null) return { ok: true, bindTo: claim.applications.binding };
+  if (!claim.applications.accepted.includes(row.application)) return { ok: false, reason: 'wrong-application' };
   return { ok: true, bindTo: null };
 }

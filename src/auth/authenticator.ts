@@ -11,7 +11,7 @@
  */
 import { SesameError } from '../errors.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { checkAppPassword } from '../app-passwords/verify.js';
+import { checkAppPassword, type AcceptedApplications } from '../app-passwords/verify.js';
 import { checkAccountPassword } from '../accounts/primary-password.js';
 import { usernameKey } from '../accounts/username.js';
 import { getPolicy } from '../policy/policy.js';
@@ -32,8 +32,8 @@ export interface BasicAttempt {
   authorization: string | undefined;
   ip: string;
   client: string;
-  /** The application the endpoint serves; null accepts any application's password without binding it. */
-  application: string | null;
+  /** The applications the endpoint accepts; null accepts any application's password without binding it. */
+  applications: AcceptedApplications | null;
 }
 
 export function unauthenticated(): SesameError {
@@ -48,7 +48,13 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
   let candidate: BasicAuthCandidate | null = null;
   return guardedAttempt(
     ctx,
-    { ip: attempt.ip, client: attempt.client, usernameKey: key, method: 'app-password', application: attempt.application },
+    {
+      ip: attempt.ip,
+      client: attempt.client,
+      usernameKey: key,
+      method: 'app-password',
+      application: attempt.applications?.binding ?? null,
+    },
     (guard) =>
       credentials !== null && key !== null
         ? verifyBasicCredentials(ctx, credentials, key, candidate, attempt, guard)
@@ -72,13 +78,13 @@ async function verifyBasicCredentials(
 ): Promise<Principal | null> {
   const now = ctx.clock.now();
   if (candidate) {
-    const decision = checkAppPassword(candidate, { usernameKey: key, application: attempt.application }, now);
+    const decision = checkAppPassword(candidate, { usernameKey: key, applications: attempt.applications }, now);
     if (decision.ok && (decision.bindTo === null || (await bindOnFirstUse(ctx, candidate, decision.bindTo, attempt, now)))) {
       await ctx.usage.record({
         appPasswordId: candidate.id,
         userId: candidate.userId,
         usernameKey: key,
-        application: attempt.application,
+        application: attempt.applications === null ? null : (decision.bindTo ?? candidate.application),
         ip: attempt.ip,
         client: attempt.client,
         lastWrittenAt: candidate.lastUsedAt,
@@ -95,7 +101,7 @@ async function verifyBasicCredentials(
   return verifyPrimaryPassword(ctx, credentials, key, attempt, guard);
 }
 
-/** Binds an unassigned password to the first application that uses it; false if another won the race or it was revoked. */
+/** Binds an unassigned password to the first application that uses it; false if it was revoked, or another won the race with an application not accepted here. */
 async function bindOnFirstUse(
   ctx: AuthContext,
   candidate: BasicAuthCandidate,
@@ -105,7 +111,8 @@ async function bindOnFirstUse(
 ): Promise<boolean> {
   return ctx.db.transaction().execute(async (trx) => {
     const result = await bindIfUnassigned(trx, candidate.id, application, now);
-    if (!result.bound) return result.application === application;
+    if (!result.bound)
+      return result.application !== null && (attempt.applications?.accepted.includes(result.application) ?? false);
     await recordAudit(
       trx,
       now,
@@ -145,7 +152,7 @@ async function verifyPrimaryPassword(
     appPasswordId: null,
     userId: user.id,
     usernameKey: key,
-    application: attempt.application,
+    application: attempt.applications?.binding ?? null,
     ip: attempt.ip,
     client: attempt.client,
     lastWrittenAt: null,

@@ -17,6 +17,7 @@ import type { Config } from '../config/config.js';
 import { clientOf, addressOf } from './request-source.js';
 import { authenticateBasic, unauthenticated, type AuthContext } from './authenticator.js';
 import type { Principal } from './principal.js';
+import type { AcceptedApplications } from '../app-passwords/verify.js';
 
 /** What authentication needs of the server: the domain context, the usage recorder, the public URL. */
 export interface AuthServices extends AuthContext {
@@ -92,20 +93,20 @@ async function authenticateSession(services: AuthServices, request: FastifyReque
 }
 
 /**
- * Basic auth of one request for an application surface (null: any
- * application, never bound); sets the request's principal. Every Basic-auth
- * route goes through here.
+ * Basic auth of one request for the applications a surface accepts (null:
+ * any application, never bound); sets the request's principal. Every
+ * Basic-auth route goes through here.
  */
 export async function authenticateBasicRequest(
   services: AuthServices,
   request: FastifyRequest,
-  application: string | null,
+  applications: AcceptedApplications | null,
 ): Promise<Principal> {
   request.principal = await authenticateBasic(services, {
     authorization: request.headers.authorization,
     ip: addressOf(request),
     client: clientOf(request),
-    application,
+    applications,
   });
   return request.principal;
 }

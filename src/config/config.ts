@@ -24,7 +24,31 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Server processes `serve` starts with node:cluster (WORKERS, default: one per core). */
   workers: number;
+  /** Single sign-on over OpenID Connect (OIDC_*), or null when not configured. */
+  oidc: OidcConfig | null;
 }
+
+export interface OidcConfig {
+  /** The provider's issuer identifier; must be https (buildServer enforces it). */
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+  /** `<PUBLIC_URL>/auth/oidc/callback`, registered at the provider. */
+  redirectUri: URL;
+  /** The sign-in button's text. */
+  label: string;
+  /** Lower-cased e-mail domains allowed to sign in; empty: any. */
+  allowedDomains: string[];
+  /** A `groups` claim value that makes an administrator, or null. */
+  adminGroup: string | null;
+  /** Minutes between two re-checks of an SSO account with app passwords at the provider. */
+  recheckMinutes: number;
+}
+
+export const DEFAULT_OIDC_LABEL = 'Se connecter avec SSO';
+export const DEFAULT_OIDC_RECHECK_MINUTES = 15;
+const OIDC_REQUIRED = ['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const;
+const OIDC_OPTIONAL = ['OIDC_LABEL', 'OIDC_ALLOWED_DOMAINS', 'OIDC_ADMIN_GROUP', 'OIDC_RECHECK_MINUTES'] as const;
 
 type Env = Record<string, string | undefined>;
 
@@ -75,6 +99,64 @@ function parseTrustProxy(raw: string): string[] | false {
   return entries;
 }
 
+function parseIssuer(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return invalid('OIDC_ISSUER', 'an https:// URL', raw);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '' || url.username !== '') {
+    invalid('OIDC_ISSUER', 'an https:// URL without query, fragment or credentials', raw);
+  }
+  return url;
+}
+
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+function parseAllowedDomains(raw: string): string[] {
+  const domains = raw
+    .split(',')
+    .map((domain) => domain.trim().toLowerCase())
+    .filter((domain) => domain !== '');
+  if (!domains.every((domain) => DOMAIN.test(domain))) {
+    invalid('OIDC_ALLOWED_DOMAINS', 'a comma-separated list of e-mail domains such as example.com', raw);
+  }
+  return domains;
+}
+
+/**
+ * OIDC_* as a whole: all three required variables, or none of them and no
+ * optional one (a partial configuration is a mistake, not "SSO off").
+ */
+function parseOidc(env: Env, publicUrl: URL): OidcConfig | null {
+  const given = (name: string) => env[name] !== undefined && env[name] !== '';
+  const missing = OIDC_REQUIRED.filter((name) => !given(name));
+  if (missing.length === OIDC_REQUIRED.length) {
+    const stray = OIDC_OPTIONAL.filter(given);
+    if (stray.length > 0) invalid(stray.join(', '), `left unset unless ${OIDC_REQUIRED.join(', ')} are set`);
+    return null;
+  }
+  if (missing.length > 0) invalid(missing.join(', '), `set as well: single sign-on needs ${OIDC_REQUIRED.join(', ')}`);
+  const recheckRaw = env.OIDC_RECHECK_MINUTES ?? '';
+  if (recheckRaw !== '' && (!/^\d{1,4}$/.test(recheckRaw) || Number(recheckRaw) < 1 || Number(recheckRaw) > 1440)) {
+    invalid('OIDC_RECHECK_MINUTES', 'a whole number of minutes between 1 and 1440', recheckRaw);
+  }
+  const label = env.OIDC_LABEL?.trim() ?? '';
+  if (label.length > 100 || /\p{Cc}/u.test(label)) invalid('OIDC_LABEL', 'a button text of at most 100 characters');
+  const adminGroup = env.OIDC_ADMIN_GROUP?.trim() ?? '';
+  return {
+    issuer: parseIssuer(env.OIDC_ISSUER!),
+    clientId: env.OIDC_CLIENT_ID!,
+    clientSecret: env.OIDC_CLIENT_SECRET!,
+    redirectUri: new URL('auth/oidc/callback', publicUrl.href.endsWith('/') ? publicUrl : `${publicUrl.href}/`),
+    label: label === '' ? DEFAULT_OIDC_LABEL : label,
+    allowedDomains: parseAllowedDomains(env.OIDC_ALLOWED_DOMAINS ?? ''),
+    adminGroup: adminGroup === '' ? null : adminGroup,
+    recheckMinutes: recheckRaw === '' ? DEFAULT_OIDC_RECHECK_MINUTES : Number(recheckRaw),
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '' || /\s/.test(host)) invalid('HOST', 'a host name or IP address', host);
@@ -120,5 +202,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     trustProxy,
     logLevel: logLevel as Config['logLevel'],
     workers,
+    oidc: parseOidc(env, publicUrl),
   };
 }

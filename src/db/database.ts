@@ -178,7 +178,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   const dialect = pool ? new PostgresDialect({ pool }) : sqliteDialect(options.dataDir);
   const db = new Kysely<Database>({ dialect, ...(options.onQuery ? { log: options.onQuery } : {}) });
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    // Branches add migrations independently (006 may reach a database before 005): each runs once, in name order
+    // among those not yet run, and none depends on another's columns.
+    const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+    const { error } = await migrator.migrateToLatest();
     if (error) throw error;
   } catch (error) {
     await db.destroy();

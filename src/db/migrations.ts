@@ -192,6 +192,51 @@ const strongSignIn: Migration = {
   },
 };
 
+/**
+ * Issue 8, single sign-on: who an SSO account is at its provider (issuer,
+ * subject) with its sealed refresh token and re-check lease; the login
+ * states of sign-ins under way (any node may receive the callback); and,
+ * per web session opened by SSO, the provider's session id (back-channel
+ * logout) and sealed ID token (RP-initiated logout).
+ */
+const oidc: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('oidc_accounts')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('issuer', 'text', (c) => c.notNull())
+      .addColumn('subject', 'text', (c) => c.notNull())
+      .addColumn('email', 'text')
+      .addColumn('refresh_token', 'text')
+      .addColumn('last_checked_at', 'bigint')
+      .addColumn('recheck_lease_until', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('oidc_accounts_identity', ['issuer', 'subject'])
+      .execute();
+
+    await db.schema
+      .createTable('oidc_login_states')
+      .addColumn('state_hash', 'text', (c) => c.primaryKey())
+      .addColumn('code_verifier', 'text', (c) => c.notNull())
+      .addColumn('nonce', 'text', (c) => c.notNull())
+      .addColumn('return_to', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('oidc_login_states_expiry').on('oidc_login_states').column('expires_at').execute();
+
+    await db.schema
+      .createTable('oidc_sessions')
+      .addColumn('session_id', 'text', (c) => c.primaryKey().references('sessions.id').onDelete('cascade'))
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('sid', 'text')
+      .addColumn('id_token', 'text')
+      .execute();
+    await db.schema.createIndex('oidc_sessions_user').on('oidc_sessions').column('user_id').execute();
+    await db.schema.createIndex('oidc_sessions_sid').on('oidc_sessions').column('sid').execute();
+  },
+};
+
 /** Issue 5: every existing user's key recomputed as RFC 8265 UsernameCaseMapped (see db/rekey-usernames.ts). */
 const usernameKeys: Migration = { up: rekeyUsernames };
 
@@ -202,6 +247,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '003_webdav': webdav,
   '004_strong_sign_in': strongSignIn,
   '005_username_keys': usernameKeys,
+  '006_oidc': oidc,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -159,6 +159,46 @@ export interface FileIdsTable {
   id: string;
 }
 
+/** An SSO account's identity at its provider (one per user with auth_source 'oidc'). */
+export interface OidcAccountsTable {
+  user_id: string;
+  issuer: string;
+  /** The provider's `sub`: with the issuer, the account's one identity (never the e-mail). */
+  subject: string;
+  /** The last verified e-mail the provider gave, or null. */
+  email: string | null;
+  /** The `offline_access` refresh token, sealed with the server key (ServerKey.sealOidcToken). */
+  refresh_token: string | null;
+  /** When the provider last confirmed the account (sign-in or re-check). */
+  last_checked_at: number | null;
+  /** A node re-checking the account holds it until then; others skip it. */
+  recheck_lease_until: number | null;
+  created_at: number;
+}
+
+/** A sign-in under way at the provider: single use, ten minutes. */
+export interface OidcLoginStatesTable {
+  /** SHA-256 of the `state` parameter, hex. */
+  state_hash: string;
+  /** PKCE code verifier, sealed with the server key. */
+  code_verifier: string;
+  nonce: string;
+  /** A same-origin path to land on after the sign-in. */
+  return_to: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** What a web session opened by SSO needs for logout at the provider. */
+export interface OidcSessionsTable {
+  session_id: string;
+  user_id: string;
+  /** The provider's session id (`sid` claim), matched by back-channel logout. */
+  sid: string | null;
+  /** The ID token, sealed with the server key: the `id_token_hint` of RP-initiated logout. */
+  id_token: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   app_passwords: AppPasswordsTable;
@@ -172,4 +212,7 @@ export interface Database {
   dav_locks: DavLocksTable;
   dav_properties: DavPropertiesTable;
   file_ids: FileIdsTable;
+  oidc_accounts: OidcAccountsTable;
+  oidc_login_states: OidcLoginStatesTable;
+  oidc_sessions: OidcSessionsTable;
 }

@@ -1,7 +1,7 @@
 /**
  * Mounts a Basic-auth surface as its own encapsulated Fastify plugin: every
  * route registered inside gets the surface's `onRequest` authentication
- * (the one authenticator, with the surface's application), so no route
+ * (the one authenticator, with the surface's set of applications), so no route
  * under a surface can forget it. `checkSurfaceRoutes` makes the server
  * refuse to start if a route under a surface prefix was registered anywhere
  * else. Never authenticates by itself: it calls `authenticateBasicRequest`.
@@ -20,7 +20,6 @@ export interface SurfaceOptions {
 
 export function mountSurface(app: FastifyInstance, options: SurfaceOptions): void {
   const { surface } = options;
-  const application = surface.applications[0];
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, auth: 'surface', surface: surface.id };
   });
@@ -31,7 +30,7 @@ export function mountSurface(app: FastifyInstance, options: SurfaceOptions): voi
       request.principal = { ...benchUser, role: 'user', via: 'app-password', appPasswordId: 'benchmark-without-authentication' };
       return;
     }
-    await authenticateBasicRequest(app.sesame, request, application);
+    await authenticateBasicRequest(app.sesame, request, surface.applications);
   });
 }
 

@@ -59,6 +59,10 @@ export interface TestServerOptions {
   /** Reuse a data directory (a restart after a crash); a fresh one by default. */
   dataDir?: string;
   timeouts?: Timeouts;
+  /** Lets OIDC_ISSUER be a provider the test runs on http://127.0.0.1. */
+  allowLoopbackHttpIssuer?: boolean;
+  /** Adds routes or plugins to the server before it listens. */
+  beforeListen?: (server: Server) => void;
 }
 
 export interface TestServer {
@@ -91,11 +95,13 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.allowLoopbackHttpIssuer ? { allowLoopbackHttpIssuerForTests: true } : {}),
     });
   } catch (error) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  options.beforeListen?.(server);
   const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     url: address,

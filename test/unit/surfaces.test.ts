@@ -17,9 +17,24 @@ import { tempDir } from '../helpers/server.js';
 describe('surface registry', () => {
   it('names only known applications, and every application is served somewhere', () => {
     const known = new Set(APPLICATIONS.map((a) => a.id));
-    for (const surface of Object.values(SURFACES)) for (const app of surface.applications) assert.ok(known.has(app), app);
+    for (const surface of Object.values(SURFACES))
+      for (const app of surface.applications.accepted) assert.ok(known.has(app), app);
     for (const app of APPLICATIONS) assert.ok(endpointsOf(app.id).length > 0, app.id);
     assert.deepEqual(APPLICATIONS.find((a) => a.id === 'webdav')?.endpoints, ['/dav/']);
+  });
+
+  it('binds unassigned passwords to an application each surface accepts', () => {
+    for (const surface of Object.values(SURFACES)) {
+      assert.ok((surface.applications.accepted as readonly string[]).includes(surface.applications.binding), surface.id);
+    }
+  });
+
+  it('accepts sync and outlook passwords on the share API, binding unassigned ones to outlook', () => {
+    assert.deepEqual(SURFACES.shares.applications, { accepted: ['outlook', 'sync'], binding: 'outlook' });
+    assert.deepEqual(
+      endpointsOf('sync').filter((prefix) => prefix.startsWith('/ocs/v2.php/')),
+      ['/ocs/v2.php/apps/files_sharing/api/v1/shares'],
+    );
   });
 
   it('finds the surface of a path, and none for the JSON API', () => {

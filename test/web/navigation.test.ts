@@ -201,6 +201,15 @@ describe('web: languages, URLs, sessions and administration', () => {
       "all of gina's 46 entries fit the first filtered page",
     );
     await assertAccessible(page, 'the audit log');
+    // Back and forward bring the name field along with the URL.
+    const whoField = (value: string) =>
+      page.waitForFunction((expected) => document.querySelector<HTMLInputElement>('#audit-who')?.value === expected, value);
+    await page.goBack();
+    await page.waitForURL(/\/admin\/audit$/);
+    await whoField('');
+    await page.goForward();
+    await page.waitForURL(/\/admin\/audit\?user=gina$/);
+    await whoField('gina');
 
     await page.getByRole('link', { name: 'Utilisateurs' }).click();
     await page.getByLabel("Nom d'utilisateur").fill('henri');

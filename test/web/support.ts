@@ -4,15 +4,16 @@
  * person does them. Nothing here is under test.
  */
 import type { Page } from 'playwright-core';
+import type { Clock } from '../../src/context.js';
 import { addUser, startServer, type TestServer } from '../helpers/server.js';
 import { ensureWebBuild } from '../helpers/browser.js';
 import { PASSWORD } from '../api/support.js';
 
 export { PASSWORD };
 
-export async function startWebServer(): Promise<TestServer> {
+export async function startWebServer(options: { clock?: Clock } = {}): Promise<TestServer> {
   await ensureWebBuild();
-  return startServer({ dialect: 'sqlite' });
+  return startServer({ dialect: 'sqlite', ...options });
 }
 
 export async function addUsers(server: TestServer, ...names: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-/** Administration (admins only): a side menu of users, policy and the audit log. */
+/** Administration (admins only): a side menu of users, policy, SSO and the audit log. */
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
 
@@ -10,6 +10,7 @@ export function AdminLayout() {
         <h1>{t('admin.title')}</h1>
         <NavLink to="/admin/users">{t('admin.users')}</NavLink>
         <NavLink to="/admin/policy">{t('admin.policy')}</NavLink>
+        <NavLink to="/admin/sso">{t('admin.sso')}</NavLink>
         <NavLink to="/admin/audit">{t('admin.audit')}</NavLink>
       </nav>
       <div className="section-body">

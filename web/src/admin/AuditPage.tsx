@@ -3,7 +3,7 @@
  * the URL so that back/forward and reload keep the page), filtered by the
  * server on one action and/or one actor-or-target name (also in the URL).
  */
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
@@ -24,6 +24,8 @@ export function AuditPage() {
     params.toString(),
   );
   const [who, setWho] = useState(user);
+  // Back/forward change the URL's filter: the field shows it rather than what was typed before.
+  useEffect(() => setWho(user), [user]);
   const entries = page.data?.entries ?? [];
   const nextCursor = page.data?.nextCursor ?? null;
   const actions = [...new Set([...entries.map((entry) => entry.action), ...(action ? [action] : [])])].sort();

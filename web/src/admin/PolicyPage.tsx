@@ -1,4 +1,7 @@
-/** The policy: app-password lifetime and maximum, primary password over Basic, revocation on password change. */
+/**
+ * The policy: app-password lifetime and maximum, primary password over Basic,
+ * revocation on password change, two-factor authentication required of local accounts.
+ */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
@@ -72,6 +75,18 @@ export function PolicyPage() {
             />
             {t('admin.revokeOnChange')}
           </label>
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              checked={policy.requireTwoFactorForLocalAccounts}
+              aria-describedby="policy-two-factor-hint"
+              onChange={(e) => setPolicy({ ...policy, requireTwoFactorForLocalAccounts: e.target.checked })}
+            />
+            {t('admin.requireTwoFactor')}
+          </label>
+          <p id="policy-two-factor-hint" className="hint">
+            {t('admin.requireTwoFactorHint')}
+          </p>
           <FieldError id="policy-error" message={error} />
           <p role="status">{saved ? t('admin.saved') : ''}</p>
           <button type="submit" className="primary">

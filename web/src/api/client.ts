@@ -5,10 +5,13 @@
  * API's stable code. It must never keep an app password it has returned.
  */
 import type {
+  AdminSso,
   AppPassword,
   Application,
   AuditPage,
   AuditQuery,
+  ChangePasswordBody,
+  ChangePasswordReply,
   Connection,
   CreateAppPasswordBody,
   CreatedAppPassword,
@@ -17,8 +20,11 @@ import type {
   MeReply,
   Policy,
   PolicyBody,
+  RecoveryCodes,
   SessionReply,
   SignInBody,
+  SsoStatus,
+  TotpEnrolment,
   UpdateAppPasswordBody,
   User,
 } from './types.js';
@@ -37,10 +43,16 @@ export class ApiError extends Error {
 
 let csrfToken: string | undefined;
 let onUnauthenticated: () => void = () => {};
+let onEnrolmentRequired: () => void = () => {};
 
 /** Called when a request made with the session gets 401: the session has ended. */
 export function whenUnauthenticated(handler: () => void): void {
   onUnauthenticated = handler;
+}
+
+/** Called when a request gets 403 TWO_FACTOR_ENROLMENT_REQUIRED: the policy holds the session to enrolment. */
+export function whenEnrolmentRequired(handler: () => void): void {
+  onEnrolmentRequired = handler;
 }
 
 function isErrorReply(value: unknown): value is ErrorReply {
@@ -68,6 +80,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     csrfToken = undefined;
     onUnauthenticated();
   }
+  if (code === 'TWO_FACTOR_ENROLMENT_REQUIRED') onEnrolmentRequired();
   throw error;
 }
 
@@ -77,15 +90,22 @@ export const api = {
     csrfToken = reply.csrfToken;
     return reply;
   },
-  async signOut(): Promise<void> {
-    await call<void>('DELETE', '/session');
+  /** Ends the session; for an SSO account whose provider logs out too, the provider's logout address to go to. */
+  async signOut(): Promise<string | undefined> {
+    const reply = await call<{ logoutUrl: string } | undefined>('DELETE', '/session');
     csrfToken = undefined;
+    return reply?.logoutUrl;
   },
   async me(): Promise<MeReply> {
     const reply = await call<MeReply>('GET', '/me');
     csrfToken = reply.csrfToken;
     return reply;
   },
+  changePassword: (body: ChangePasswordBody) => call<ChangePasswordReply>('PUT', '/me/password', body),
+  startTotp: () => call<TotpEnrolment>('POST', '/me/totp'),
+  confirmTotp: (code: string) => call<RecoveryCodes>('POST', '/me/totp/confirm', { code }),
+  regenerateRecoveryCodes: (code: string) => call<RecoveryCodes>('POST', '/me/recovery-codes', { code }),
+  disableTotp: (code: string) => call<void>('DELETE', '/me/totp', { code }),
   applications: () => call<{ applications: Application[] }>('GET', '/applications'),
   appPasswords: () => call<{ appPasswords: AppPassword[] }>('GET', '/app-passwords'),
   createAppPassword: (body: CreateAppPasswordBody) => call<CreatedAppPassword>('POST', '/app-passwords', body),
@@ -99,6 +119,8 @@ export const api = {
   userAppPasswords: (id: string) =>
     call<{ appPasswords: AppPassword[] }>('GET', `/admin/users/${encodeURIComponent(id)}/app-passwords`),
   revokeAppPassword: (id: string) => call<void>('DELETE', `/admin/app-passwords/${encodeURIComponent(id)}`),
+  sso: () => call<SsoStatus>('GET', '/sso'),
+  adminSso: () => call<AdminSso>('GET', '/admin/sso'),
   policy: () => call<Policy>('GET', '/admin/policy'),
   updatePolicy: (body: PolicyBody) => call<Policy>('PUT', '/admin/policy', body),
   audit: (query: AuditQuery) => {

@@ -1,7 +1,8 @@
 /**
  * Every screen has its own URL, so that reload and back/forward work:
- * /signin, / (files), /settings/connections/{app-passwords,recent},
- * /admin/{users,users/:id,policy,audit}.
+ * /signin, /two-factor (enrolment the policy requires), / (files),
+ * /settings/connections/{app-passwords,recent}, /settings/security,
+ * /admin/{users,users/:id,policy,sso,audit}.
  */
 import { Navigate, Route, Routes } from 'react-router';
 import { RequireSession } from '../session/session.js';
@@ -10,16 +11,20 @@ import { Shell } from './Shell.js';
 import { Home } from './Home.js';
 import { SettingsLayout } from '../settings/SettingsLayout.js';
 import { ConnectionsPage } from '../settings/ConnectionsPage.js';
+import { SecurityPage } from '../settings/SecurityPage.js';
+import { EnrolmentRequiredPage } from '../security/EnrolmentRequiredPage.js';
 import { AdminLayout } from '../admin/AdminLayout.js';
 import { UsersPage } from '../admin/UsersPage.js';
 import { UserPasswordsPage } from '../admin/UserPasswordsPage.js';
 import { PolicyPage } from '../admin/PolicyPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
+import { SsoPage } from '../admin/SsoPage.js';
 
 export function AppRoutes() {
   return (
     <Routes>
       <Route path="/signin" element={<SignIn />} />
+      <Route path="/two-factor" element={<EnrolmentRequiredPage />} />
       <Route
         element={
           <RequireSession>
@@ -32,6 +37,7 @@ export function AppRoutes() {
           <Route index element={<Navigate to="connections/app-passwords" replace />} />
           <Route path="connections" element={<Navigate to="app-passwords" replace />} />
           <Route path="connections/:tab" element={<ConnectionsPage />} />
+          <Route path="security" element={<SecurityPage />} />
         </Route>
         <Route
           path="admin"
@@ -45,6 +51,7 @@ export function AppRoutes() {
           <Route path="users" element={<UsersPage />} />
           <Route path="users/:id" element={<UserPasswordsPage />} />
           <Route path="policy" element={<PolicyPage />} />
+          <Route path="sso" element={<SsoPage />} />
           <Route path="audit" element={<AuditPage />} />
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />

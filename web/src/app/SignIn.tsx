@@ -1,16 +1,44 @@
 /**
- * Sign-in with username and password; returns to the page the user was on.
- * The second factor and the SSO button come with their issue: their place
- * is the note below the form.
+ * Sign-in with username and password, then, for an account with two-factor
+ * authentication, the code step (a code from the authenticator app, or a
+ * recovery code) without asking the password again; returns to the page the
+ * user was on. When SSO is configured, its button starts the provider's
+ * sign-in as a full-page navigation, and a failed SSO sign-in comes back
+ * here with ?sso_error=CODE, shown as a sentence (only known codes are read).
+ * The password stays in this component's state only until the sign-in ends
+ * or is abandoned.
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
 import { safeReturnPath, useSession } from '../session/session.js';
-import { errorMessage } from '../ui/error-message.js';
+import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { LanguageSwitch } from '../ui/LanguageSwitch.js';
+import { useLoad } from '../ui/use-load.js';
+
+type Step = 'password' | 'code' | 'recovery-code';
+
+/** The codes GET /auth/oidc/callback may send back; anything else in the URL gets the generic sentence. */
+const SSO_ERRORS = [
+  'SSO_LOGIN_EXPIRED',
+  'SSO_FAILED',
+  'SSO_CANCELLED',
+  'SSO_DOMAIN_NOT_ALLOWED',
+  'SSO_ACCOUNT_DISABLED',
+  'SSO_NOT_CONFIGURED',
+] as const;
+
+function ssoErrorKey(code: string | null): string | undefined {
+  if (code === null) return undefined;
+  return SSO_ERRORS.some((known) => known === code) ? `ssoErrors.${code}` : 'ssoErrors.unknown';
+}
+
+/** The SSO start address, bringing the user back to the page they wanted. */
+function ssoHref(startUrl: string, next: string): string {
+  return next === '/' ? startUrl : `${startUrl}?${new URLSearchParams({ returnTo: next }).toString()}`;
+}
 
 export function SignIn() {
   const { t } = useTranslation();
@@ -19,23 +47,41 @@ export function SignIn() {
   const navigate = useNavigate();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [step, setStep] = useState<Step>('password');
+  const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const sso = useLoad(() => api.sso());
   const next = safeReturnPath(params.get('next'));
+  const ssoError = ssoErrorKey(params.get('sso_error'));
 
   if (state.status === 'signed-in') return <Navigate to={next} replace />;
+
+  function showStep(target: Step) {
+    setStep(target);
+    setCode('');
+    setError(undefined);
+    if (target === 'password') setPassword('');
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(undefined);
     try {
-      const session = await api.signIn({ username, password });
+      const totp = step === 'password' ? undefined : code.replace(/\s+/g, '');
+      const session = await api.signIn({ username, password, ...(totp === undefined ? {} : { totp }) });
       setPassword('');
       signedIn(session.user);
       navigate(next, { replace: true });
     } catch (failure) {
-      setError(errorMessage(t, failure));
+      const failed = errorCode(failure);
+      if (failed === 'TOTP_REQUIRED') {
+        showStep('code');
+        return;
+      }
+      // After the right password, a refusal can only be the code's: say so rather than "wrong password".
+      setError(step !== 'password' && failed === 'INVALID_CREDENTIALS' ? t('signIn.codeWrong') : errorMessage(t, failure));
     } finally {
       setBusy(false);
     }
@@ -47,28 +93,86 @@ export function SignIn() {
         <h1>{t('signIn.title')}</h1>
         <p className="brand">{t('app.name')}</p>
         {params.get('ended') ? <p className="notice">{t('signIn.sessionEnded')}</p> : null}
-        <label htmlFor="signin-username">{t('signIn.username')}</label>
-        <input
-          id="signin-username"
-          autoComplete="username"
-          required
-          value={username}
-          onChange={(event) => setUsername(event.target.value)}
-        />
-        <label htmlFor="signin-password">{t('signIn.password')}</label>
-        <input
-          id="signin-password"
-          type="password"
-          autoComplete="current-password"
-          required
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
+        {ssoError && step === 'password' ? (
+          <p className="error" role="alert">
+            {t(ssoError)}
+          </p>
+        ) : null}
+        {step === 'password' ? (
+          <>
+            <label htmlFor="signin-username">{t('signIn.username')}</label>
+            <input
+              id="signin-username"
+              autoComplete="username"
+              required
+              value={username}
+              onChange={(event) => setUsername(event.target.value)}
+            />
+            <label htmlFor="signin-password">{t('signIn.password')}</label>
+            <input
+              id="signin-password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+            />
+          </>
+        ) : step === 'code' ? (
+          <>
+            <p id="signin-code-hint">{t('signIn.codeIntro')}</p>
+            <label htmlFor="signin-code">{t('signIn.code')}</label>
+            <input
+              id="signin-code"
+              className="secret"
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              required
+              autoFocus
+              aria-describedby="signin-code-hint"
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+            />
+          </>
+        ) : (
+          <>
+            <p id="signin-recovery-hint">{t('signIn.recoveryIntro')}</p>
+            <label htmlFor="signin-recovery">{t('signIn.recoveryCode')}</label>
+            <input
+              id="signin-recovery"
+              className="secret"
+              autoComplete="off"
+              spellCheck={false}
+              required
+              autoFocus
+              aria-describedby="signin-recovery-hint"
+              value={code}
+              onChange={(event) => setCode(event.target.value)}
+            />
+          </>
+        )}
         <FieldError id="signin-error" message={error} />
         <button type="submit" className="primary" disabled={busy}>
-          {t('signIn.submit')}
+          {step === 'password' ? t('signIn.submit') : t('signIn.verify')}
         </button>
-        <p className="hint">{t('signIn.secondFactor')}</p>
+        {step !== 'password' ? (
+          <p className="signin-links">
+            <button type="button" className="link" onClick={() => showStep(step === 'code' ? 'recovery-code' : 'code')}>
+              {step === 'code' ? t('signIn.useRecoveryCode') : t('signIn.useAppCode')}
+            </button>
+            <button type="button" className="link" onClick={() => showStep('password')}>
+              {t('signIn.restart')}
+            </button>
+          </p>
+        ) : null}
+        {step === 'password' && sso.data?.enabled && sso.data.startUrl && sso.data.label ? (
+          <>
+            <p className="separator">{t('signIn.or')}</p>
+            <a className="button sso-button" href={ssoHref(sso.data.startUrl, next)}>
+              {sso.data.label}
+            </a>
+          </>
+        ) : null}
       </form>
       <LanguageSwitch />
     </main>

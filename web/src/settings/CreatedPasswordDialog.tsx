@@ -4,9 +4,8 @@
  * button, the username to type with it, and Terminer. The secret lives in
  * this dialog's props only: once closed, nothing in the page keeps it.
  */
-import { Copy } from 'lucide-react';
-import { useRef, useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
+import { CopyField } from '../ui/CopyField.js';
 import { Modal } from '../ui/Modal.js';
 
 export function CreatedPasswordDialog({
@@ -21,19 +20,6 @@ export function CreatedPasswordDialog({
   onDone(): void;
 }) {
   const { t } = useTranslation();
-  const [copied, setCopied] = useState(false);
-  const field = useRef<HTMLInputElement>(null);
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(secret);
-    } catch {
-      field.current?.select();
-      document.execCommand('copy');
-    }
-    setCopied(true);
-  }
-
   return (
     <Modal
       title={t('created.title')}
@@ -47,25 +33,13 @@ export function CreatedPasswordDialog({
       onClose={onDone}
       keepOnOutsideClick
     >
-      <label htmlFor="created-secret">{t('created.password')}</label>
-      <div className="secret-row">
-        <input
-          id="created-secret"
-          ref={field}
-          className="secret"
-          readOnly
-          value={secret}
-          spellCheck={false}
-          autoComplete="off"
-          onFocus={(event) => event.target.select()}
-        />
-        <button type="button" onClick={() => void copy()} aria-label={t('created.copy')}>
-          <Copy aria-hidden size={16} />
-        </button>
-      </div>
-      <p role="status" className="copied">
-        {copied ? t('created.copied') : ''}
-      </p>
+      <CopyField
+        id="created-secret"
+        label={t('created.password')}
+        value={secret}
+        copyLabel={t('created.copy')}
+        copiedText={t('created.copied')}
+      />
       <label htmlFor="created-username">{t('created.username')}</label>
       <input id="created-username" className="secret" readOnly value={username} />
       <p className="hint">{t('created.assignHint')}</p>

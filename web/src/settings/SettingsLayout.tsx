@@ -1,4 +1,4 @@
-/** Paramètres: a side menu (Connexions) and the chosen section. */
+/** Paramètres: a side menu (Connexions, Sécurité) and the chosen section. */
 import { useTranslation } from 'react-i18next';
 import { NavLink, Outlet } from 'react-router';
 
@@ -9,6 +9,7 @@ export function SettingsLayout() {
       <nav className="side-menu" aria-label={t('settings.menu')}>
         <h1>{t('settings.title')}</h1>
         <NavLink to="/settings/connections">{t('settings.connections')}</NavLink>
+        <NavLink to="/settings/security">{t('settings.security')}</NavLink>
       </nav>
       <div className="section-body">
         <Outlet />

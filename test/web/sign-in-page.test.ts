@@ -1,0 +1,134 @@
+/**
+ * The sign-in page's SSO parts and the administrators' SSO page in a real
+ * browser: each ?sso_error code the callback may send shown as its own
+ * sentence (FR and EN), an unknown one as the generic sentence; the SSO
+ * button as a link to the start address carrying the page to return to; the
+ * SSO page unconfigured, and configured. The configured replies of
+ * GET /api/v1/sso and /admin/sso are stubbed in the page (page.route): the
+ * end-to-end SSO sign-in against a real provider is test/web/sso*.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { TestServer } from '../helpers/server.js';
+import { assertAccessible, launchBrowser, newPage } from '../helpers/browser.js';
+import { addUsers, openSignedIn, startWebServer } from './support.js';
+
+const SSO_ERRORS_FR: Record<string, string> = {
+  SSO_LOGIN_EXPIRED: "Cette connexion d'entreprise a expiré ou a déjà servi.",
+  SSO_FAILED: "la réponse du service d'identité n'a pas pu être vérifiée",
+  SSO_CANCELLED: "La connexion d'entreprise a été annulée ou refusée",
+  SSO_DOMAIN_NOT_ALLOWED: "Votre adresse e-mail n'appartient pas à un domaine autorisé",
+  SSO_ACCOUNT_DISABLED: 'Votre compte Sésame est désactivé.',
+  SSO_NOT_CONFIGURED: "La connexion d'entreprise (SSO) n'est pas configurée",
+};
+
+/** Answers the page's GET of an API path with this JSON, as a configured server would. */
+async function stub(page: Page, path: string, body: unknown): Promise<void> {
+  await page.route(`**/api/v1${path}`, (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }),
+  );
+}
+
+describe('web: SSO on the sign-in page and in the administration', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    [server, browser] = await Promise.all([startWebServer(), launchBrowser()]);
+    await addUsers(server, 'admin3');
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('says why an SSO sign-in failed for each code the callback sends, and a generic sentence for any other', async () => {
+    const page = await newPage(browser);
+    for (const [code, sentence] of Object.entries(SSO_ERRORS_FR)) {
+      await page.goto(`${server.url}/signin?sso_error=${code}`);
+      await page.getByRole('alert').getByText(sentence).waitFor();
+    }
+    await assertAccessible(page, 'the sign-in page with an SSO error');
+    for (const code of ['SOMETHING_ELSE', 'signIn.title', '__proto__']) {
+      await page.goto(`${server.url}/signin?sso_error=${encodeURIComponent(code)}`);
+      await page.getByRole('alert').getByText("La connexion d'entreprise n'a pas abouti. Recommencez").waitFor();
+    }
+    await page.goto(`${server.url}/signin`);
+    await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0);
+    await page.context().close();
+
+    const english = await newPage(browser, 'en-US');
+    await english.goto(`${server.url}/signin?sso_error=SSO_DOMAIN_NOT_ALLOWED`);
+    await english.getByRole('alert').getByText('Your e-mail address is not in a domain allowed on this Sésame.').waitFor();
+    await english.context().close();
+  });
+
+  it('shows no SSO button while SSO is not configured', async () => {
+    const page = await newPage(browser);
+    const answer = page.waitForResponse((response) => response.url().endsWith('/api/v1/sso'));
+    await page.goto(`${server.url}/signin`);
+    assert.deepEqual(await (await answer).json(), { enabled: false, label: null, startUrl: null });
+    await page.getByRole('button', { name: 'Se connecter' }).waitFor();
+    assert.equal(await page.getByRole('link').count(), 0);
+    await page.context().close();
+  });
+
+  it('offers the SSO button named by its label, leading to the start address with the page to return to', async () => {
+    const page = await newPage(browser);
+    await stub(page, '/sso', { enabled: true, label: 'Se connecter avec Microsoft', startUrl: '/auth/oidc/start' });
+    await page.goto(`${server.url}/settings/connections/recent`);
+    const button = page.getByRole('link', { name: 'Se connecter avec Microsoft', exact: true });
+    await button.waitFor();
+    assert.equal(await button.getAttribute('href'), '/auth/oidc/start?returnTo=%2Fsettings%2Fconnections%2Frecent');
+    await assertAccessible(page, 'the sign-in page with the SSO button');
+    await page.goto(`${server.url}/signin`);
+    assert.equal(await button.getAttribute('href'), '/auth/oidc/start');
+    await page.context().close();
+  });
+
+  it('shows an administrator that SSO is not configured, and where it is explained', async () => {
+    const page = await newPage(browser);
+    await openSignedIn(page, server, 'admin3', '/admin/users');
+    await page.getByRole('navigation', { name: "Menu d'administration" }).getByRole('link', { name: 'SSO' }).click();
+    await page.getByRole('heading', { name: 'SSO non configuré' }).waitFor();
+    assert.match(page.url(), /\/admin\/sso$/);
+    await page.getByText('docs/sso.md').waitFor();
+    await assertAccessible(page, 'the SSO page, unconfigured');
+    await page.context().close();
+  });
+
+  it('shows an administrator the SSO configuration read only, with the redirect URI to copy and never the secret', async () => {
+    const page = await newPage(browser);
+    const lastRecheckAt = Date.UTC(2026, 10, 26, 9, 45);
+    await stub(page, '/admin/sso', {
+      enabled: true,
+      issuer: 'https://login.microsoftonline.com/contoso/v2.0',
+      clientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
+      redirectUri: 'https://files.example.org/auth/oidc/callback',
+      label: 'Se connecter avec Microsoft',
+      allowedDomains: ['contoso.fr', 'contoso.com'],
+      adminGroup: 'sesame-admins',
+      recheckMinutes: 15,
+      lastRecheckAt,
+    });
+    await openSignedIn(page, server, 'admin3', '/admin/sso');
+    await page.getByText('https://login.microsoftonline.com/contoso/v2.0').waitFor();
+    for (const text of [
+      '6731de76-14a6-49ae-97bc-6eba6914391e',
+      'contoso.fr, contoso.com',
+      'sesame-admins',
+      'toutes les 15 minutes',
+    ]) {
+      await page.getByText(text).waitFor();
+    }
+    assert.equal(await page.locator('time').getAttribute('datetime'), new Date(lastRecheckAt).toISOString());
+    const redirect = page.getByLabel('URI de redirection à déclarer chez le fournisseur');
+    assert.equal(await redirect.inputValue(), 'https://files.example.org/auth/oidc/callback');
+    await page.getByRole('button', { name: "Copier l'URI de redirection" }).click();
+    await page.getByText('URI de redirection copiée').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'https://files.example.org/auth/oidc/callback');
+    await assertAccessible(page, 'the SSO page, configured');
+    await page.context().close();
+  });
+});

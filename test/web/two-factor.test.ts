@@ -1,0 +1,272 @@
+/**
+ * Two-factor authentication in a real browser (Debian chromium), in French:
+ * turning it on from Paramètres → Sécurité with the code the test computes
+ * from the key shown on screen, the recovery codes shown once, signing in
+ * with password then code or recovery code (each recovery code once),
+ * regenerating the codes, turning it off; the policy "required" holding a
+ * user to enrolment; an SSO account without password or 2FA controls.
+ * Every new screen is checked with axe-core.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import * as OTPAuth from 'otpauth';
+import type { Browser, Page } from 'playwright-core';
+import { insertUserIfNameFree } from '../../src/repositories/users.js';
+import { openSession } from '../api/support.js';
+import { request } from '../helpers/http.js';
+import { ManualClock, type TestServer } from '../helpers/server.js';
+import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
+import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './support.js';
+
+const STEP_MS = 30_000;
+
+describe('web: two-factor authentication', () => {
+  let server: TestServer;
+  let browser: Browser;
+  // The server's clock moves by hand, so that each code belongs to a time step of its own.
+  const clock = new ManualClock(Date.now());
+  before(async () => {
+    [server, browser] = await Promise.all([startWebServer({ clock }), launchBrowser()]);
+    await addUsers(server, 'hana', 'admin2', 'jules');
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** The code an authenticator app shows for this key, one time step after the last one used. */
+  function nextCode(secret: string): string {
+    clock.advance(STEP_MS);
+    return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: clock.now() });
+  }
+
+  /** Turns 2FA on through the screens, from the button to the recovery codes dialog; returns the key and the codes. */
+  async function enrolHere(page: Page): Promise<{ secret: string; codes: string[] }> {
+    await page.getByRole('button', { name: 'Activer la double authentification' }).click();
+    const qr = page.getByRole('img', { name: "QR code à scanner avec votre application d'authentification" });
+    await qr.waitFor();
+    assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
+    const secret = await page.getByLabel("Clé à saisir dans l'application").inputValue();
+    assert.match(secret, /^[A-Z2-7]{16,}$/);
+    await page.getByLabel('Code de vérification').fill(nextCode(secret));
+    await page.getByRole('button', { name: 'Activer', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Vos codes de récupération' });
+    await dialog.waitFor();
+    const codes = await dialog.getByRole('list', { name: 'Codes de récupération' }).getByRole('listitem').allInnerTexts();
+    return { secret, codes };
+  }
+
+  async function signOutHere(page: Page, username: string): Promise<void> {
+    await page.getByRole('button', { name: `Compte de ${username}` }).click();
+    await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
+    await page.getByRole('heading', { name: 'Connexion' }).waitFor();
+  }
+
+  let secret = '';
+  let codes: string[] = [];
+
+  it('turns two-factor authentication on from Paramètres → Sécurité and shows the ten recovery codes once', async () => {
+    const page = await newPage(browser);
+    await openSignedIn(page, server, 'hana', '/settings/connections/app-passwords');
+    await page.getByRole('navigation', { name: 'Menu des paramètres' }).getByRole('link', { name: 'Sécurité' }).click();
+    await page.getByRole('heading', { name: 'Double authentification' }).waitFor();
+    assert.match(page.url(), /\/settings\/security$/);
+    await page.getByText("La double authentification n'est pas activée.").waitFor();
+    await page.getByRole('button', { name: 'Changer le mot de passe' }).waitFor();
+    await assertAccessible(page, 'Paramètres → Sécurité');
+
+    await page.getByRole('button', { name: 'Activer la double authentification' }).click();
+    await page.getByRole('button', { name: 'Copier la clé' }).click();
+    const shown = await page.getByLabel("Clé à saisir dans l'application").inputValue();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shown);
+    await assertAccessible(page, 'the enrolment step');
+    const enrolmentShot = screenshotPath('security-enrolment.png');
+    if (enrolmentShot) await page.screenshot({ path: enrolmentShot, fullPage: true });
+    // A wrong code leaves 2FA off and says why.
+    await page.getByLabel('Code de vérification').fill('000000');
+    await page.getByRole('button', { name: 'Activer', exact: true }).click();
+    await page.getByRole('alert').getByText('Le code est incorrect ou a déjà servi').waitFor();
+    await page.getByRole('button', { name: 'Annuler' }).click();
+
+    ({ secret, codes } = await enrolHere(page));
+    assert.notEqual(secret, shown, 'a new enrolment replaces the abandoned one');
+    assert.equal(codes.length, 10);
+    assert.equal(new Set(codes).size, 10);
+    for (const code of codes) assert.match(code, /^[a-z0-9]{5}-[a-z0-9]{5}$/);
+    await assertAccessible(page, 'the recovery codes dialog');
+    const codesShot = screenshotPath('recovery-codes.png');
+    if (codesShot) await page.screenshot({ path: codesShot });
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Télécharger (.txt)' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'sesame-recovery-codes-hana.txt');
+    const text = fs.readFileSync((await download.path())!, 'utf8');
+    for (const code of codes) assert.ok(text.includes(code), `the file holds ${code}`);
+
+    await page.getByRole('button', { name: 'Terminer' }).click();
+    await page.getByText('La double authentification est activée').waitFor();
+    assert.equal(await page.getByText(codes[0]!).count(), 0, 'the codes are gone once the dialog is closed');
+    await page.reload();
+    await page.getByText('La double authentification est activée').waitFor();
+    assert.ok(!(await page.content()).includes(codes[0]!), 'the codes are never shown again');
+    await page.context().close();
+  });
+
+  it('signs in with the password then the verification code, without asking the password again after a wrong code', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/settings/security`);
+    await signInHere(page, 'hana');
+    const field = page.getByLabel('Code de vérification');
+    await field.waitFor();
+    assert.equal(await field.getAttribute('autocomplete'), 'one-time-code');
+    assert.equal(await field.getAttribute('inputmode'), 'numeric');
+    assert.equal(await page.getByLabel('Mot de passe', { exact: true }).count(), 0);
+    await assertAccessible(page, 'the sign-in code step');
+    const shot = screenshotPath('signin-code.png');
+    if (shot) await page.screenshot({ path: shot });
+
+    await field.fill('000000');
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+    await page.getByRole('alert').getByText('Le code est incorrect ou a déjà servi').waitFor();
+    await field.fill(nextCode(secret));
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+    await page.getByRole('heading', { name: 'Double authentification' }).waitFor();
+    assert.match(page.url(), /\/settings\/security$/);
+    await page.context().close();
+  });
+
+  it('signs in with a recovery code once, and refuses the same code the second time', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/`);
+    await signInHere(page, 'hana');
+    await page.getByRole('button', { name: 'Utiliser un code de récupération' }).click();
+    const field = page.getByLabel('Code de récupération');
+    await assertAccessible(page, 'the sign-in recovery-code step');
+    await field.fill(codes[0]!);
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+    await signOutHere(page, 'hana');
+
+    await signInHere(page, 'hana');
+    await page.getByRole('button', { name: 'Utiliser un code de récupération' }).click();
+    await field.fill(codes[0]!);
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+    await page.getByRole('alert').getByText('Le code est incorrect ou a déjà servi').waitFor();
+    // Back to the app's code without typing the password again.
+    await page.getByRole('button', { name: "Utiliser le code de l'application d'authentification" }).click();
+    await page.getByLabel('Code de vérification').fill(nextCode(secret));
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+    await page.getByRole('heading', { name: 'Fichiers' }).waitFor();
+    await page.context().close();
+  });
+
+  it('regenerates the recovery codes with a current code, then turns two-factor off after confirming with one', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/settings/security`);
+    await signInHere(page, 'hana');
+    await page.getByLabel('Code de vérification').fill(nextCode(secret));
+    await page.getByRole('button', { name: 'Vérifier' }).click();
+
+    await page.getByRole('button', { name: 'Régénérer les codes de récupération' }).click();
+    const regenerate = page.getByRole('dialog', { name: 'Régénérer les codes de récupération' });
+    await regenerate.getByLabel('Code de vérification ou code de récupération').fill('000000');
+    await regenerate.getByRole('button', { name: 'Régénérer' }).click();
+    await regenerate.getByRole('alert').getByText('Le code est incorrect ou a déjà servi').waitFor();
+    await assertAccessible(page, 'the regenerate dialog with its error');
+    await regenerate.getByLabel('Code de vérification ou code de récupération').fill(nextCode(secret));
+    await regenerate.getByRole('button', { name: 'Régénérer' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Vos codes de récupération' });
+    const renewed = await dialog.getByRole('list', { name: 'Codes de récupération' }).getByRole('listitem').allInnerTexts();
+    assert.equal(renewed.length, 10);
+    assert.deepEqual(
+      renewed.filter((code) => codes.includes(code)),
+      [],
+    );
+    await page.getByRole('button', { name: 'Terminer' }).click();
+    const old = await request(server.url, '/api/v1/session', {
+      method: 'POST',
+      body: { username: 'hana', password: PASSWORD, totp: codes[1]! },
+    });
+    assert.equal(old.status, 401, 'an earlier recovery code stops working');
+
+    await page.getByRole('button', { name: 'Désactiver la double authentification' }).click();
+    const disable = page.getByRole('dialog', { name: 'Désactiver la double authentification ?' });
+    await disable.getByText('vos codes de récupération seront supprimés').waitFor();
+    await assertAccessible(page, 'the turn-off confirmation');
+    await disable.getByLabel('Code de vérification ou code de récupération').fill(renewed[0]!);
+    await disable.getByRole('button', { name: 'Désactiver' }).click();
+    await page.getByText("La double authentification n'est pas activée.").waitFor();
+    await signOutHere(page, 'hana');
+    await signInHere(page, 'hana');
+    await page.getByRole('heading', { name: 'Sécurité' }).waitFor();
+    await page.context().close();
+  });
+
+  it('shows an account that signs in through SSO no password or two-factor controls', async () => {
+    const id = crypto.randomUUID();
+    const inserted = await insertUserIfNameFree(server.server.services.db, {
+      id,
+      username: 'sso-user',
+      usernameKey: 'sso-user',
+      role: 'user',
+      authSource: 'oidc',
+      passwordHash: null,
+      sealedTotpSecret: null,
+      totpLastStep: null,
+      sealedPendingTotpSecret: null,
+      disabledAt: null,
+      passwordChangedAt: null,
+      createdAt: clock.now(),
+    });
+    assert.ok(inserted);
+    const [name, value] = (await openSession(server, id)).cookie.split('=') as [string, string];
+    const page = await newPage(browser);
+    await page.context().addCookies([{ name, value, url: server.url }]);
+    await page.goto(`${server.url}/settings/security`);
+    await page.getByText("Ce compte se connecte par le service d'entreprise (SSO) de votre organisation").waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Changer le mot de passe' }).count(), 0);
+    assert.equal(await page.getByRole('heading', { name: 'Double authentification' }).count(), 0);
+    await assertAccessible(page, 'Sécurité of an SSO account');
+    await page.context().close();
+  });
+
+  it('leads a user to enrolment when the policy requires it, and lets them reach nothing else until it is done', async () => {
+    const admin = await newPage(browser);
+    await openSignedIn(admin, server, 'admin2', '/admin/policy');
+    const required = admin.getByLabel('Double authentification obligatoire pour les comptes locaux');
+    assert.equal(await required.isChecked(), false);
+    await required.check();
+    await admin.getByRole('button', { name: 'Enregistrer' }).click();
+    await admin.getByText('Politique enregistrée.').waitFor();
+    await assertAccessible(admin, 'the policy with the 2FA requirement');
+    // The administrator has no second factor either: the next screen is enrolment.
+    await admin.getByRole('link', { name: 'Utilisateurs' }).click();
+    await admin.getByRole('heading', { name: 'Activez la double authentification' }).waitFor();
+    await admin.context().close();
+
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/settings/connections/recent`);
+    await signInHere(page, 'jules');
+    await page.getByRole('heading', { name: 'Activez la double authentification' }).waitFor();
+    assert.match(page.url(), /\/two-factor\?next=%2Fsettings%2Fconnections%2Frecent$/);
+    await assertAccessible(page, 'the enrolment the policy requires');
+    const shot = screenshotPath('enrolment-required.png');
+    if (shot) await page.screenshot({ path: shot, fullPage: true });
+    for (const path of ['/', '/settings/connections/app-passwords', '/admin/users']) {
+      await page.goto(`${server.url}${path}`);
+      await page.getByRole('heading', { name: 'Activez la double authentification' }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Compte de jules' }).count(), 0, `${path} stays out of reach`);
+    }
+
+    await page.goto(`${server.url}/two-factor?next=%2Fsettings%2Fconnections%2Frecent`);
+    const { codes: julesCodes } = await enrolHere(page);
+    assert.equal(julesCodes.length, 10);
+    await page.getByRole('button', { name: 'Terminer' }).click();
+    await page.getByRole('tab', { name: 'Connexions récentes', selected: true }).waitFor();
+    assert.match(page.url(), /\/settings\/connections\/recent$/);
+    await page.context().close();
+  });
+});

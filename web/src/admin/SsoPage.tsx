@@ -1,0 +1,83 @@
+/**
+ * SSO (OpenID Connect), read only: the configuration the server was started
+ * with (issuer, client id, the redirect URI to register at the provider,
+ * button label, allowed domains, admin group) and the disabled-account
+ * check (period, last run). The client secret never reaches the browser.
+ * Unconfigured, the page says so and names the documentation.
+ */
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client.js';
+import { CopyField } from '../ui/CopyField.js';
+import { errorMessage } from '../ui/error-message.js';
+import { formatDate } from '../ui/format.js';
+import { useLoad } from '../ui/use-load.js';
+
+export function SsoPage() {
+  const { t } = useTranslation();
+  const sso = useLoad(() => api.adminSso());
+  const config = sso.data;
+  const none = t('adminSso.none');
+
+  return (
+    <section className="stack">
+      <h2>{t('admin.sso')}</h2>
+      {sso.error ? (
+        <p className="error" role="alert">
+          {errorMessage(t, sso.error)}
+        </p>
+      ) : null}
+      {config && !config.enabled ? (
+        <div className="card">
+          <h3>{t('adminSso.notConfigured')}</h3>
+          <p>{t('adminSso.howTo')}</p>
+          <p>
+            {t('adminSso.docs')} <code>docs/sso.md</code>
+          </p>
+        </div>
+      ) : null}
+      {config?.enabled ? (
+        <div className="card">
+          <p>{t('adminSso.configured')}</p>
+          <dl className="settings-list">
+            <dt>{t('adminSso.issuer')}</dt>
+            <dd>
+              <code>{config.issuer ?? none}</code>
+            </dd>
+            <dt>{t('adminSso.clientId')}</dt>
+            <dd>
+              <code>{config.clientId ?? none}</code>
+            </dd>
+            <dt>{t('adminSso.label')}</dt>
+            <dd>{config.label ?? none}</dd>
+            <dt>{t('adminSso.allowedDomains')}</dt>
+            <dd>{config.allowedDomains.length > 0 ? config.allowedDomains.join(', ') : t('adminSso.anyDomain')}</dd>
+            <dt>{t('adminSso.adminGroup')}</dt>
+            <dd>{config.adminGroup ?? none}</dd>
+            <dt>{t('adminSso.recheck')}</dt>
+            <dd>{t('adminSso.everyMinutes', { count: config.recheckMinutes })}</dd>
+            <dt>{t('adminSso.lastRecheck')}</dt>
+            <dd>
+              {config.lastRecheckAt === null ? (
+                t('adminSso.never')
+              ) : (
+                <time dateTime={new Date(config.lastRecheckAt).toISOString()}>
+                  {formatDate(new Date(config.lastRecheckAt).toISOString())}
+                </time>
+              )}
+            </dd>
+          </dl>
+          {config.redirectUri ? (
+            <CopyField
+              id="sso-redirect-uri"
+              label={t('adminSso.redirectUri')}
+              value={config.redirectUri}
+              copyLabel={t('adminSso.copyRedirectUri')}
+              copiedText={t('adminSso.redirectUriCopied')}
+            />
+          ) : null}
+          <p className="hint">{t('adminSso.secretHidden')}</p>
+        </div>
+      ) : null}
+    </section>
+  );
+}
