@@ -37,6 +37,15 @@ export const ERROR_STATUS = {
   USER_NOT_FOUND: 404,
   POLICY_INVALID: 400,
   NOT_FOUND: 404,
+  // Single sign-on (OpenID Connect); the browser flow carries these to /signin?sso_error=CODE (docs/sso.md).
+  SSO_NOT_CONFIGURED: 404,
+  SSO_LOGIN_EXPIRED: 400,
+  SSO_CANCELLED: 400,
+  SSO_FAILED: 502,
+  SSO_UNAVAILABLE: 503,
+  SSO_DOMAIN_NOT_ALLOWED: 403,
+  SSO_ACCOUNT_DISABLED: 403,
+  LOGOUT_TOKEN_INVALID: 400,
   // WebDAV (/dav/); docs/webdav.md lists the RFC 4918 precondition each one carries.
   DAV_PATH_INVALID: 400,
   DAV_NAME_UNSUPPORTED: 400,

@@ -31,6 +31,9 @@ import { adminRoutes } from './api/admin-routes.js';
 import { forwardAuthRoutes } from './api/forward-auth-routes.js';
 import { ssoRoutes } from './api/sso-routes.js';
 import { checkIssuerTransport } from './oidc/issuer-transport.js';
+import { OidcProvider } from './oidc/provider.js';
+import { oidcRoutes } from './oidc/oidc-routes.js';
+import { startRecheckSchedule } from './oidc/recheck-schedule.js';
 import { prepareFilesDirectory } from './files/local-disk-store.js';
 import { checkSurfaceRoute } from './surfaces/basic-surface.js';
 import { DAV_VERBS, davSurface } from './webdav/dav-surface.js';
@@ -103,7 +106,14 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.addHook('onReady', async () => routes.forEach(checkSurfaceRoute));
 
   const usage = new UsageRecorder(db, clock, (error) => app.log.error({ err: error }, 'recording credential use failed'));
-  const services: Services = { db, key, clock, usage, config };
+  const oidc = config.oidc
+    ? new OidcProvider({
+        config: config.oidc,
+        allowInsecureRequests: options.allowLoopbackHttpIssuerForTests === true,
+        now: () => clock.now(),
+      })
+    : null;
+  const services: Services = { db, key, clock, usage, config, oidc };
   const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
@@ -141,12 +151,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
       : {}),
   });
+  await app.register(oidcRoutes, { prefix: '/auth/oidc' });
   await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
   }, THROTTLE_PRUNE_INTERVAL_MS).unref();
+  const recheck = oidc ? startRecheckSchedule(services, oidc, app.log) : null;
   app.addHook('onClose', async () => {
     clearInterval(pruning);
+    await recheck?.stop();
     await usage.stop();
     await db.destroy();
   });

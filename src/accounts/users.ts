@@ -128,15 +128,23 @@ export async function getUserById(ctx: Context, id: string): Promise<User> {
   return toUser(await requireUserRecord(ctx.db, id));
 }
 
-/** Disables the account: its sessions end and its app passwords stop working at the next request. */
-export async function disableUser(ctx: Context, userId: string, actor: Actor): Promise<User> {
+/**
+ * Disables the account: its sessions end and its app passwords stop working at the next request.
+ * `reason` is recorded in the audit entry when the system, not a person, decided it.
+ */
+export async function disableUser(ctx: Context, userId: string, actor: Actor, reason?: string): Promise<User> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const record = await requireLockedUser(trx, userId);
     if (record.disabledAt === null) {
       await setDisabledAt(trx, userId, now);
       await deleteSessionsOfUser(trx, userId);
-      await recordAudit(trx, now, actor, { action: 'user.disabled', targetUserId: userId, target: record.username });
+      await recordAudit(trx, now, actor, {
+        action: 'user.disabled',
+        targetUserId: userId,
+        target: record.username,
+        ...(reason === undefined ? {} : { details: { reason } }),
+      });
     }
     return toUser({ ...record, disabledAt: record.disabledAt ?? now });
   });

@@ -24,6 +24,8 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return {
         user,
         via: principal.via,
+        signInMethod: user.authSource === 'oidc' ? ('sso' as const) : ('password' as const),
+        totpEnabled: user.twoFactor,
         ...(request.sessionToken ? { csrfToken: services.key.csrfToken(request.sessionToken) } : {}),
       };
     },

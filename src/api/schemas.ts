@@ -40,10 +40,18 @@ export const SessionReply = Type.Object({
   expiresAt: Type.String(),
 });
 
+export const SignOutReply = Type.Object({
+  logoutUrl: Type.String({ description: "The identity provider's logout page: navigate there to end its session too" }),
+});
+
 export const MeReply = Type.Object({
   user: UserReply,
   via: Type.Union([Type.Literal('session'), Type.Literal('app-password'), Type.Literal('primary-password')]),
   csrfToken: Type.Optional(Type.String()),
+  signInMethod: Type.Union([Type.Literal('password'), Type.Literal('sso')], {
+    description: 'How the account signs in on the web: an SSO account has no password to change and no TOTP',
+  }),
+  totpEnabled: Type.Boolean(),
 });
 
 export const SecondFactorCodeBody = Type.Object(

@@ -1,6 +1,7 @@
 /**
  * POST /session signs in (password, plus TOTP code with 2FA) and sets the
- * session cookie; DELETE /session signs out.
+ * session cookie; DELETE /session signs out, and for a session opened by SSO
+ * answers the provider's logout URL when it has one (RP-initiated logout).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -9,14 +10,16 @@ import { refuseMalformedSignIn, signIn } from '../accounts/sign-in.js';
 import { deleteSession } from '../accounts/sessions.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { recordAudit } from '../audit/audit-log.js';
-import { sessionCookieName, sessionPrincipal } from '../auth/http-auth.js';
+import { sessionPrincipal } from '../auth/http-auth.js';
+import { clearSessionCookie, setSessionCookie } from '../http/session-cookie.js';
+import { providerLogoutUrl } from '../oidc/sso-logout.js';
 import { actorOf, clientOf, addressOf } from '../auth/request-source.js';
 import { describeSchemaFailure } from '../http/validation.js';
-import { ErrorReply, SessionReply, SignInBody } from './schemas.js';
+import { ErrorReply, SessionReply, SignInBody, SignOutReply } from './schemas.js';
 
 export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const services = app.sesame;
-  const secure = services.config.publicUrl.protocol === 'https:';
+  const afterProviderLogout = new URL('signin', services.config.publicUrl);
 
   app.post(
     '/session',
@@ -35,30 +38,28 @@ export const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         );
       }
       const result = await signIn(services, { ...request.body, ...source });
-      reply.setCookie(sessionCookieName(services), result.token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure,
-        expires: new Date(result.expiresAt),
-      });
+      setSessionCookie(reply, services, result.token, result.expiresAt);
       return { user: result.user, csrfToken: services.key.csrfToken(result.token), expiresAt: formatInstant(result.expiresAt) };
     },
   );
 
   app.delete(
     '/session',
-    { config: { duringTwoFactorEnrolment: true }, schema: { response: { 204: Type.Null(), '4xx': ErrorReply } } },
+    {
+      config: { duringTwoFactorEnrolment: true },
+      schema: { response: { 200: SignOutReply, 204: Type.Null(), '4xx': ErrorReply } },
+    },
     async (request, reply) => {
       const principal = sessionPrincipal(request);
+      const logoutUrl = await providerLogoutUrl(services, services.oidc, principal.sessionId, afterProviderLogout);
       await deleteSession(services.db, principal.sessionId);
       await recordAudit(services.db, services.clock.now(), actorOf(request), {
         action: 'session.deleted',
         targetUserId: principal.userId,
         target: principal.username,
       });
-      reply.clearCookie(sessionCookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure });
-      return reply.status(204).send(null);
+      clearSessionCookie(reply, services);
+      return logoutUrl === null ? reply.status(204).send(null) : reply.status(200).send({ logoutUrl });
     },
   );
 };

@@ -4,9 +4,12 @@
  */
 import type { AuthServices } from '../auth/http-auth.js';
 import type { Config } from '../config/config.js';
+import type { OidcProvider } from '../oidc/provider.js';
 
 export interface Services extends AuthServices {
   config: Config;
+  /** The OpenID provider, when single sign-on is configured. */
+  oidc: OidcProvider | null;
 }
 
 declare module 'fastify' {

@@ -118,6 +118,10 @@ export async function setDisabledAt(db: Db, id: string, at: number): Promise<voi
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
 }
 
+export async function setRole(db: Db, id: string, role: Role): Promise<void> {
+  await db.updateTable('users').set({ role }).where('id', '=', id).execute();
+}
+
 export async function setPasswordHash(db: Db, id: string, passwordHash: string, at: number): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: at }).where('id', '=', id).execute();
 }

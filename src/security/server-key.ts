@@ -3,7 +3,7 @@
  * `<data dir>/secret.key` (created mode 0600 on first start, and only then:
  * never next to a database already set up with a key). Purpose-bound
  * subkeys are derived with HKDF so that app-password hashes, CSRF tokens,
- * sealed TOTP secrets, recovery-code hashes and the key fingerprint never share a key. The database records the
+ * sealed TOTP secrets, sealed OpenID Connect tokens, recovery-code hashes and the key fingerprint never share a key. The database records the
  * fingerprint; a node holding another key refuses to start rather than
  * silently rejecting every password.
  */
@@ -25,6 +25,9 @@ export interface ServerKey {
   /** Encrypts a TOTP secret for storage (AES-256-GCM), so a database leak does not reveal it. */
   sealTotpSecret(secret: string): string;
   openTotpSecret(sealed: string): string;
+  /** Encrypts an OpenID Connect token (refresh token, ID token, PKCE verifier) for storage. */
+  sealOidcToken(token: string): string;
+  openOidcToken(sealed: string): string;
   /** Public, non-reversible identifier of the key. */
   readonly fingerprint: string;
 }
@@ -36,29 +39,37 @@ function subkey(master: Buffer, purpose: string): Buffer {
   return Buffer.from(crypto.hkdfSync('sha256', master, Buffer.alloc(0), `sesame ${purpose}`, 32));
 }
 
+/** AES-256-GCM with a random IV: `v1.<iv>.<tag>.<ciphertext>` in base64url. */
+function seal(key: Buffer, text: string): string {
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return ['v1', ...[iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url'))].join('.');
+}
+
+function open(key: Buffer, sealed: string, what: string): string {
+  const [version, iv, tag, body] = sealed.split('.');
+  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error(`Unreadable sealed ${what}.`);
+  const decipher = crypto.createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+}
+
 export function createServerKey(master: Buffer): ServerKey {
   const appPasswordKey = subkey(master, 'app-password');
   const csrfKey = subkey(master, 'csrf');
   const recoveryCodeKey = subkey(master, 'recovery-code');
   const totpKey = subkey(master, 'totp');
+  const oidcKey = subkey(master, 'oidc-token');
   const fingerprint = crypto.createHmac('sha256', subkey(master, 'fingerprint')).update('fingerprint').digest('hex').slice(0, 16);
   return {
     hashAppPassword: (secret) => crypto.createHmac('sha256', appPasswordKey).update(secret, 'utf8').digest('hex'),
     hashRecoveryCode: (code) => crypto.createHmac('sha256', recoveryCodeKey).update(code, 'utf8').digest('hex'),
     csrfToken: (sessionToken) => crypto.createHmac('sha256', csrfKey).update(sessionToken, 'utf8').digest('base64url'),
-    sealTotpSecret(secret) {
-      const iv = crypto.randomBytes(12);
-      const cipher = crypto.createCipheriv('aes-256-gcm', totpKey, iv);
-      const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-      return ['v1', ...[iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url'))].join('.');
-    },
-    openTotpSecret(sealed) {
-      const [version, iv, tag, body] = sealed.split('.');
-      if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('Unreadable sealed TOTP secret.');
-      const decipher = crypto.createDecipheriv('aes-256-gcm', totpKey, Buffer.from(iv, 'base64url'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-    },
+    sealTotpSecret: (secret) => seal(totpKey, secret),
+    openTotpSecret: (sealed) => open(totpKey, sealed, 'TOTP secret'),
+    sealOidcToken: (token) => seal(oidcKey, token),
+    openOidcToken: (sealed) => open(oidcKey, sealed, 'OpenID Connect token'),
     fingerprint,
   };
 }

@@ -6,6 +6,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
@@ -61,6 +62,8 @@ export interface TestServerOptions {
   timeouts?: Timeouts;
   /** Lets OIDC_ISSUER be a provider the test runs on http://127.0.0.1. */
   allowLoopbackHttpIssuer?: boolean;
+  /** Listen on this port (see freePort) rather than a random one: for a PUBLIC_URL known before start. */
+  port?: number;
   /** Adds routes or plugins to the server before it listens. */
   beforeListen?: (server: Server) => void;
 }
@@ -102,7 +105,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
     throw error;
   }
   options.beforeListen?.(server);
-  const address = await server.app.listen({ host: '127.0.0.1', port: 0 });
+  const address = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   return {
     url: address,
     server,
@@ -114,6 +117,15 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port free on 127.0.0.1 right now, for a server whose public URL must be known before it starts. */
+export async function freePort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
 
 /** A clock the test moves by hand. */

@@ -1,0 +1,47 @@
+/**
+ * Runs the re-check of SSO accounts (oidc/recheck.ts) on every node, one
+ * round at a time, every minute (or every OIDC_RECHECK_MINUTES when
+ * shorter); the leases in the database keep nodes from doing the same
+ * account twice. Also asks the provider for its metadata once at start-up,
+ * without waiting: a provider that is down must not delay serving.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { isSesameError } from '../errors.js';
+import type { Context } from '../context.js';
+import type { OidcProvider } from './provider.js';
+import { recheckDueAccounts } from './recheck.js';
+import { describeProviderError } from './provider-errors.js';
+
+const TICK_MS = 60_000;
+
+export function startRecheckSchedule(ctx: Context, provider: OidcProvider, log: FastifyBaseLogger): { stop(): Promise<void> } {
+  const unreachable = (error: unknown) =>
+    log.warn(
+      { sso: describeProviderError(error) },
+      'the identity provider could not re-check an SSO account; it will be asked again',
+    );
+  let round: Promise<void> | null = null;
+  const runRound = () => {
+    round ??= recheckDueAccounts(ctx, provider, unreachable)
+      .then((report) => {
+        if (report.disabled > 0) log.info(report, 'SSO re-check disabled accounts the provider refused');
+      })
+      .catch((error) => {
+        if (isSesameError(error, 'SSO_UNAVAILABLE')) unreachable(error);
+        else log.error({ sso: describeProviderError(error) }, 'the SSO re-check round failed');
+      })
+      .finally(() => {
+        round = null;
+      });
+  };
+  provider
+    .configuration()
+    .catch((error) => log.warn({ sso: describeProviderError(error) }, 'the identity provider cannot be reached yet'));
+  const timer = setInterval(runRound, Math.min(TICK_MS, provider.config.recheckMinutes * 60_000)).unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await round;
+    },
+  };
+}
