@@ -26,24 +26,16 @@ import SqliteDatabase from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { loadConfig } from '../src/config/config.js';
-import { buildServer, type Server } from '../src/server.js';
 import { hashPassword, verifyPassword } from '../src/accounts/primary-password.js';
 import { parseBasicAuthorization } from '../src/auth/basic-header.js';
-import type { AppPasswordsTable, UsersTable } from '../src/db/schema.js';
 import { startPostgresCluster, type PostgresCluster } from '../test/helpers/pg-cluster.js';
+import { basic, DAY_MS, PASSWORDS_PER_USER, seedSesame, startSesame, username, USERS, type Dialect } from './auth-fixture.js';
 import type { LoadConfig, LoadResult } from './load-client.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LOAD_CLIENT = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 
-const USERS = 1_000;
-const PASSWORDS_PER_USER = 100; // 100 000 stored app passwords in all
-/** Which of each user's passwords the load rotates through: 1 000 distinct credentials. */
-const ROTATING_INDEX = 37;
-/** A password used by nobody before the write count, so that its first use is inside the window. */
-const FRESH_INDEX = 99;
 const WRITE_TEST_REQUESTS = 10_000;
 const CONNECTIONS = 16;
 const WARMUP_MS = 1_000;
@@ -55,9 +47,6 @@ const CASES = [
 /** Distinct argon2id hashes in the naive table (its verify cost does not depend on which hash, nor on the table size). */
 const NAIVE_DISTINCT_HASHES = 4;
 const PATH = '/api/v1/forward-auth/webdav';
-const DAY_MS = 86_400_000;
-
-type Dialect = 'sqlite' | 'postgres';
 
 /** The hot-path ratio, measured by wrk: verified Basic requests against an unauthenticated route of the same server. */
 const WRK_CASE = { threads: 2, connections: CONNECTIONS, durationS: 8 } as const;
@@ -76,14 +65,6 @@ interface HotPath {
 
 function progress(message: string): void {
   process.stderr.write(`· ${message}\n`);
-}
-
-function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-}
-
-function username(u: number): string {
-  return `bench-user-${String(u).padStart(4, '0')}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -106,7 +87,9 @@ class QueryCounter {
   private open = 0;
 
   observe(text: string): void {
-    const statement = text.trimStart().toLowerCase();
+    // Classified by its first words: lower-casing every statement whole would add the harness's own cost to each verified request.
+    const head = text.trimStart().slice(0, 64).toLowerCase();
+    const statement = head.startsWith('with') ? text.trimStart().toLowerCase() : head;
     if (/^(begin|start transaction)\b/.test(statement)) {
       this.open += 1;
       if (this.active) this.transactions += 1;
@@ -184,101 +167,6 @@ function durationCase(port: number, authorizations: string[], connections: numbe
 
 // ---------------------------------------------------------------------------
 // Sésame
-
-interface SesameSeed {
-  /** One Basic header per user: the 1 000 rotating credentials. */
-  rotating: string[];
-  fresh: { id: string; authorization: string };
-}
-
-async function startSesame(
-  dialect: Dialect,
-  databaseUrl: string | undefined,
-  dataDir: string,
-  counter: QueryCounter,
-): Promise<{ server: Server; port: number }> {
-  const config = loadConfig({
-    HOST: '127.0.0.1',
-    PORT: '8080',
-    DATA_DIR: dataDir,
-    SESAME_SECRET_KEY: crypto.randomBytes(32).toString('hex'),
-    LOG_LEVEL: 'silent',
-    ...(dialect === 'postgres' && databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
-  const server = await buildServer({ config, onQuery: (event) => counter.observe(event.query.sql) });
-  await server.app.listen({ host: '127.0.0.1', port: 0 });
-  const address = server.app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('Sésame is not listening on a TCP port');
-  return { server, port: address.port };
-}
-
-/** 1 000 users and 100 000 app passwords, inserted directly (set-up, not under test), assigned to webdav, valid for a year. */
-async function seedSesame(server: Server): Promise<SesameSeed> {
-  const { db, key } = server.services;
-  const now = Date.now();
-  const filler = await hashPassword(crypto.randomBytes(16).toString('hex'));
-  const users: UsersTable[] = Array.from({ length: USERS }, (_, u) => ({
-    id: crypto.randomUUID(),
-    username: username(u),
-    username_key: username(u),
-    role: 'user',
-    auth_source: 'local',
-    password_hash: filler,
-    totp_secret: null,
-    totp_last_step: null,
-    totp_pending_secret: null,
-    disabled_at: null,
-    password_changed_at: now,
-    created_at: now,
-  }));
-  const rotating: string[] = [];
-  let fresh: SesameSeed['fresh'] | undefined;
-  await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < users.length; i += 500)
-      await trx
-        .insertInto('users')
-        .values(users.slice(i, i + 500))
-        .execute();
-    for (let u = 0; u < USERS; u += 5) {
-      const batch: AppPasswordsTable[] = [];
-      for (const user of users.slice(u, u + 5)) {
-        for (let p = 0; p < PASSWORDS_PER_USER; p++) {
-          const secret = crypto.randomBytes(18).toString('base64url'); // 24 characters
-          const row: AppPasswordsTable = {
-            id: crypto.randomUUID(),
-            user_id: user.id,
-            name: `Device ${p}`,
-            name_key: `device ${p}`,
-            secret_hash: key.hashAppPassword(secret),
-            application: 'webdav',
-            assigned_at: now,
-            assigned_by: 'user',
-            created_at: now,
-            expires_at: now + 365 * DAY_MS,
-            revoked_at: null,
-            revoked_reason: null,
-            last_used_at: null,
-            last_used_ip: null,
-            last_used_client: null,
-            last_used_application: null,
-          };
-          batch.push(row);
-          if (p === ROTATING_INDEX) rotating.push(basic(user.username, secret));
-          if (p === FRESH_INDEX && fresh === undefined) fresh = { id: row.id, authorization: basic(user.username, secret) };
-        }
-      }
-      await trx.insertInto('app_passwords').values(batch).execute();
-    }
-  });
-  await sql`analyze`.execute(db);
-  const { count } = await db
-    .selectFrom('app_passwords')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
-    .executeTakeFirstOrThrow();
-  if (Number(count) !== USERS * PASSWORDS_PER_USER)
-    throw new Error(`seeded ${count} app passwords, expected ${USERS * PASSWORDS_PER_USER}`);
-  return { rotating, fresh: fresh! };
-}
 
 // ---------------------------------------------------------------------------
 // The naive peer: argon2id per request
@@ -427,7 +315,7 @@ async function benchSesame(
   const counter = new QueryCounter();
   const dataDir = fs.mkdtempSync(path.join(tmp, `sesame-${dialect}-`));
   progress(`${dialect}: starting Sésame and seeding ${USERS} users, ${USERS * PASSWORDS_PER_USER} app passwords`);
-  const { server, port } = await startSesame(dialect, databaseUrl, dataDir, counter);
+  const { server, port } = await startSesame(dialect, databaseUrl, dataDir, (query) => counter.observe(query));
   try {
     const seed = await seedSesame(server);
     const version =

@@ -19,6 +19,7 @@ export type AuditAction =
   | 'user.sso-provisioned'
   | 'user.role-changed'
   | 'session.ended-by-provider'
+  | 'user.username-key-conflict'
   | 'user.password-changed'
   | 'user.totp-enabled'
   | 'user.totp-disabled'

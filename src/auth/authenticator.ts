@@ -63,7 +63,7 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
     async (keys, now) => {
       const read = await readForBasicAuth(ctx.db, ctx.key.hashAppPassword(credentials?.password ?? ''), keys);
       candidate = read.candidate;
-      return throttleStateOf(keys, (k) => read.counters.get(k), now);
+      return throttleStateOf(read.throttle, now);
     },
   );
 }

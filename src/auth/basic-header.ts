@@ -12,7 +12,8 @@ export interface BasicCredentials {
 /** Longest header accepted: far above any username + app password, far below Node's limit. */
 export const MAX_AUTHORIZATION_LENGTH = 1024;
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** Canonical base64 only: in a padded last group, the bits the padding leaves over must be zero (RFC 4648 §3.5). */
+const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export type ParsedAuthorization = { kind: 'basic'; credentials: BasicCredentials } | { kind: 'absent' } | { kind: 'malformed' };
@@ -21,10 +22,8 @@ export function parseBasicAuthorization(header: string | undefined): ParsedAutho
   if (header === undefined || header === '') return { kind: 'absent' };
   if (header.length > MAX_AUTHORIZATION_LENGTH) return { kind: 'malformed' };
   const match = /^Basic +(\S+)$/i.exec(header);
-  if (!match || !BASE64.test(match[1]!)) return { kind: 'malformed' };
+  if (!match || !CANONICAL_BASE64.test(match[1]!)) return { kind: 'malformed' };
   const bytes = Buffer.from(match[1]!, 'base64');
-  // Canonical only: re-encoding must give the same text (padding bits zero).
-  if (bytes.toString('base64') !== match[1]) return { kind: 'malformed' };
   let decoded: string;
   try {
     decoded = utf8.decode(bytes);

@@ -58,15 +58,25 @@ export class UsageRecorder {
   async record(use: CredentialUse): Promise<void> {
     const now = this.clock.now();
     const credential = use.appPasswordId ?? `primary:${use.userId}`;
-    const entry = this.pending.get(credential) ?? {
-      appPasswordId: use.appPasswordId,
-      userId: use.userId,
-      usernameKey: use.usernameKey,
-      last: { at: now, ip: use.ip, client: use.client, application: use.application },
-      aggregates: new Map<string, Aggregate>(),
-    };
-    entry.last = { at: now, ip: use.ip, client: use.client, application: use.application };
-    const aggregateKey = JSON.stringify([use.ip, use.client, use.application]);
+    let entry = this.pending.get(credential);
+    if (entry === undefined) {
+      entry = {
+        appPasswordId: use.appPasswordId,
+        userId: use.userId,
+        usernameKey: use.usernameKey,
+        last: { at: now, ip: use.ip, client: use.client, application: use.application },
+        aggregates: new Map<string, Aggregate>(),
+      };
+      this.pending.set(credential, entry);
+    } else {
+      const last = entry.last;
+      last.at = now;
+      last.ip = use.ip;
+      last.client = use.client;
+      last.application = use.application;
+    }
+    // NUL cannot occur in an address, a client description or an application name.
+    const aggregateKey = `${use.ip}\u0000${use.client}\u0000${use.application ?? '\u0000'}`;
     const aggregate = entry.aggregates.get(aggregateKey);
     if (aggregate) {
       aggregate.lastSeen = now;
@@ -81,11 +91,11 @@ export class UsageRecorder {
         count: 1,
       });
     }
-    this.pending.set(credential, entry);
 
     // A write by any node (seen as lastWrittenAt) starts this node's minute too.
-    const lastWrite = Math.max(this.lastWrite.get(credential) ?? -Infinity, use.lastWrittenAt ?? -Infinity);
-    this.lastWrite.set(credential, lastWrite);
+    const known = this.lastWrite.get(credential) ?? -Infinity;
+    const lastWrite = use.lastWrittenAt !== null && use.lastWrittenAt > known ? use.lastWrittenAt : known;
+    if (lastWrite !== known) this.lastWrite.set(credential, lastWrite);
     if (now - lastWrite >= USAGE_WRITE_INTERVAL_MS) await this.write(credential).catch(this.onError);
   }
 

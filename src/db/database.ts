@@ -3,6 +3,7 @@
  * PostgreSQL when a URL is given, then brings the schema up to date. This is
  * the only place that knows which driver is in use.
  */
+import crypto from 'node:crypto';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
@@ -31,7 +32,7 @@ export interface DatabaseOptions {
 
 const PG_INT8_OID = 20;
 
-function postgresDialect(url: string): Dialect {
+function postgresPool(url: string): pg.Pool {
   // Epoch-millisecond columns are int8; they fit a JS number exactly.
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -39,7 +40,7 @@ function postgresDialect(url: string): Dialect {
         ? (value: string) => Number(value)
         : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
   };
-  return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10, types }) });
+  return new pg.Pool({ connectionString: url, max: 10, types });
 }
 
 /** Memory map of the SQLite file for reads (a ceiling, not an allocation). */
@@ -70,19 +71,49 @@ function withPreparedStatements(file: SqliteDatabase.Database): SqliteDialectCon
   };
 }
 
-/** Runs one read-only statement and returns its rows synchronously. */
-export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[];
+/**
+ * Runs one read-only statement prepared once per connection and returns its
+ * rows: synchronously on SQLite, as a promise on PostgreSQL.
+ */
+export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]>;
 
 const directReaders = new WeakMap<Db, DirectReader>();
 
 /**
- * On SQLite, a second, read-only connection on the same file that runs a
- * prepared statement synchronously, outside Kysely's one-connection queue:
- * it sees what is committed (WAL), never a transaction in progress. The hot
- * path reads through it; undefined on PostgreSQL, where the pool serves.
+ * The hot path's reader, outside Kysely. On SQLite, a second, read-only
+ * connection on the same file that runs a prepared statement synchronously,
+ * outside Kysely's one-connection queue: it sees what is committed (WAL),
+ * never a transaction in progress. On PostgreSQL, the pool with a named
+ * prepared statement: each connection parses and plans it once.
  */
-export function directReaderOf(db: Db): DirectReader | undefined {
-  return directReaders.get(db);
+export function directReaderOf(db: Db): DirectReader {
+  const reader = directReaders.get(db);
+  if (!reader) throw new Error('directReaderOf: this database handle was not opened by openDatabase');
+  return reader;
+}
+
+/** One statement name per SQL text: the same text gets the same name on every connection and node. */
+function statementName(sql: string): string {
+  return `sesame_${crypto.createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+}
+
+function postgresDirectReader(pool: pg.Pool, onQuery: DatabaseOptions['onQuery']): DirectReader {
+  const names = new Map<string, string>();
+  return async (sql, parameters) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      name = statementName(sql);
+      names.set(sql, name);
+    }
+    const started = performance.now();
+    const result = await pool.query({ name, text: sql, values: [...parameters] });
+    onQuery?.({
+      level: 'query',
+      query: CompiledQuery.raw(sql, [...parameters]),
+      queryDurationMillis: performance.now() - started,
+    });
+    return result.rows as unknown[];
+  };
 }
 
 function sqliteDirectReader(file: string, onQuery: DatabaseOptions['onQuery']): DirectReader & { close(): void } {
@@ -143,7 +174,8 @@ function attachDirectReader(db: Db, file: string, onQuery: DatabaseOptions['onQu
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
-  const dialect = options.databaseUrl ? postgresDialect(options.databaseUrl) : sqliteDialect(options.dataDir);
+  const pool = options.databaseUrl ? postgresPool(options.databaseUrl) : undefined;
+  const dialect = pool ? new PostgresDialect({ pool }) : sqliteDialect(options.dataDir);
   const db = new Kysely<Database>({ dialect, ...(options.onQuery ? { log: options.onQuery } : {}) });
   try {
     // Branches add migrations independently (006 may reach a database before 005): each runs once, in name order
@@ -155,6 +187,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Db> {
     await db.destroy();
     throw error;
   }
-  if (!options.databaseUrl) attachDirectReader(db, sqliteFile(options.dataDir), options.onQuery);
+  if (pool) directReaders.set(db, postgresDirectReader(pool, options.onQuery));
+  else attachDirectReader(db, sqliteFile(options.dataDir), options.onQuery);
   return db;
 }

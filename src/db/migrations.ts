@@ -4,6 +4,7 @@
  * bigint); a migration, once released, is never edited.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { rekeyUsernames } from './rekey-usernames.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -236,14 +237,21 @@ const oidc: Migration = {
   },
 };
 
+/** Issue 5: every existing user's key recomputed as RFC 8265 UsernameCaseMapped (see db/rekey-usernames.ts). */
+const usernameKeys: Migration = { up: rekeyUsernames };
+
+/** In order; a released migration is never changed, only followed by new ones. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_initial': initial,
+  '002_audit_client': auditClientAndCursor,
+  '003_webdav': webdav,
+  '004_strong_sign_in': strongSignIn,
+  '005_username_keys': usernameKeys,
+  '006_oidc': oidc,
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return {
-      '0001_initial': initial,
-      '002_audit_client': auditClientAndCursor,
-      '003_webdav': webdav,
-      '004_strong_sign_in': strongSignIn,
-      '006_oidc': oidc,
-    };
+    return MIGRATIONS;
   },
 };

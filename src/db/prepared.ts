@@ -1,9 +1,11 @@
 /**
- * Queries built and compiled once per database handle, then run with new
- * parameter values: what runs on every request (Basic auth) pays neither
- * Kysely's query building nor its compilation again (on SQLite they run
- * on the direct read-only connection, prepared once). Placeholders are
- * marker values; compiling once tells which parameter slot each fills.
+ * Read-only queries built and compiled once per database handle, then run
+ * with new parameter values through the direct reader (db/database.ts):
+ * what runs on every request (Basic auth) pays neither Kysely's query
+ * building nor its compilation again, and the database parses and plans it
+ * once per connection (SQLite: prepared on the read-only connection;
+ * PostgreSQL: a named prepared statement). Placeholders are marker values;
+ * compiling once tells which parameter slot each fills. Never for writes.
  */
 import type { CompiledQuery, Compilable } from 'kysely';
 import { directReaderOf, type Db } from './database.js';
@@ -29,9 +31,6 @@ export function preparedQuery<Name extends string, Row>(
     }
     const { query, slots } = entry;
     const parameters = slots.map((slot, i) => (slot === null ? query.parameters[i] : values[slot]));
-    const direct = directReaderOf(db);
-    if (direct) return direct(query.sql, parameters) as Row[];
-    const result = await db.executeQuery<Row>({ ...query, parameters });
-    return result.rows;
+    return (await directReaderOf(db)(query.sql, parameters)) as Row[];
   };
 }

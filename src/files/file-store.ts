@@ -33,12 +33,21 @@ export interface WriteLimits {
   maxBytes: number | null;
 }
 
+/** A file or folder opened for reading: its state, read from the open handle itself. */
+export interface OpenFile {
+  stat: FileStat;
+  /** The bytes (all, or one range), handing the handle over: small files come back as one buffer, larger ones as a stream. */
+  read(range?: ByteRange): Buffer | Readable;
+  /** Releases the handle when nothing is read (a folder, a 304, HEAD, an error). */
+  close(): void;
+}
+
 export interface FileStore {
   stat(path: StorePath): Promise<FileStat | null>;
   /** Entries of a directory, in no particular order. */
   list(path: StorePath): Promise<DirEntry[]>;
-  /** Small files come back as one buffer; larger ones as a stream. */
-  read(path: StorePath, range?: ByteRange): Promise<Buffer | Readable>;
+  /** Opens for reading (null: nothing there); the state and the bytes come from the same handle. */
+  open(path: StorePath): Promise<OpenFile | null>;
   /** Atomic replace: readers see the old content or the new one, never a part; a failed write leaves the old one. */
   write(path: StorePath, body: Readable, limits: WriteLimits): Promise<FileStat>;
   makeDirectory(path: StorePath): Promise<void>;

@@ -5,8 +5,11 @@
  * client that disconnects or a process killed mid-upload leaves the previous
  * version intact. Small reads and stats are synchronous: on a local disk they
  * cost less than a trip through the thread pool (docs/BENCHMARKS.md).
- * Must never follow a symbolic link out of a space: every resolved path is
- * checked with realpath against the space root.
+ * Must never follow a symbolic link out of a space: a file opened for reading
+ * is checked on its open descriptor (Linux's /proc/<pid>/fd names what was
+ * really opened, so nothing swapped in before or after can fool it, and
+ * nothing is cached); every other path is checked with realpath against the
+ * space root.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -15,7 +18,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SesameError } from '../errors.js';
-import type { ByteRange, DirEntry, FileStat, FileStore, StorePath, WriteLimits } from './file-store.js';
+import type { ByteRange, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
 
 /** Files up to this size are read in one synchronous call. */
 const SMALL_FILE_BYTES = 64 * 1024;
@@ -64,6 +67,51 @@ function byteLimit(maxBytes: number): Transform {
   });
 }
 
+const OPEN_FOR_READING = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
+/** This process's open descriptors, named by pid rather than through the /proc/self link: one lookup less per check. */
+const OPEN_FILES = `/proc/${process.pid}/fd/`;
+
+function linkRefused(): SesameError {
+  return new SesameError('DAV_FORBIDDEN', 'This path leads through a link the server does not follow.');
+}
+
+class OpenLocalFile implements OpenFile {
+  private open = true;
+
+  constructor(
+    private readonly fd: number,
+    readonly stat: FileStat,
+  ) {}
+
+  read(range?: ByteRange): Buffer | Readable {
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? this.stat.size - 1, this.stat.size - 1);
+    const length = Math.max(0, end - start + 1);
+    if (length > SMALL_FILE_BYTES) {
+      this.open = false;
+      return fs.createReadStream('', { fd: this.fd, start, end, autoClose: true });
+    }
+    try {
+      const buffer = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(this.fd, buffer, done, length - done, start + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done === length ? buffer : buffer.subarray(0, done);
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    fs.closeSync(this.fd);
+  }
+}
+
 export class LocalDiskStore implements FileStore {
   private readonly root: string;
   private readonly tempDir: string;
@@ -71,20 +119,26 @@ export class LocalDiskStore implements FileStore {
   /** `filesDir` is `<DATA_DIR>/files`, created beforehand by `prepareFilesDirectory`. */
   constructor(filesDir: string, userId: string) {
     if (!/^[0-9a-zA-Z-]+$/.test(userId)) throw new Error('a space is named by a user id');
+    if (!fs.existsSync(OPEN_FILES)) throw new Error(`The local-disk store needs Linux: it checks opened files in ${OPEN_FILES}.`);
     const realFiles = fs.realpathSync.native(filesDir);
     this.root = path.join(realFiles, userId);
     this.tempDir = path.join(realFiles, TEMP_DIR);
     fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
   }
 
-  /** The on-disk path of `segments`, refused if any existing part of it is a link leading elsewhere. */
-  private resolve(segments: StorePath): string {
+  /** The on-disk path of `segments`, from names alone (no link checked yet). */
+  private pathOf(segments: StorePath): string {
     for (const name of segments) {
       if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
         throw new SesameError('DAV_PATH_INVALID', 'This path is not allowed.');
       }
     }
-    const full = segments.length === 0 ? this.root : path.join(this.root, ...segments);
+    return segments.length === 0 ? this.root : `${this.root}/${segments.join('/')}`;
+  }
+
+  /** The on-disk path of `segments`, refused if any existing part of it is a link leading elsewhere. */
+  private resolve(segments: StorePath): string {
+    const full = this.pathOf(segments);
     this.assertNoLink(full);
     return full;
   }
@@ -93,9 +147,7 @@ export class LocalDiskStore implements FileStore {
     let probe = full;
     for (;;) {
       try {
-        if (fs.realpathSync.native(probe) !== probe) {
-          throw new SesameError('DAV_FORBIDDEN', 'This path leads through a link the server does not follow.');
-        }
+        if (fs.realpathSync.native(probe) !== probe) throw linkRefused();
         return;
       } catch (error) {
         if (!isErrno(error, 'ENOENT', 'ENOTDIR') || probe === this.root) throw storeError(error);
@@ -122,28 +174,24 @@ export class LocalDiskStore implements FileStore {
     return entries;
   }
 
-  async read(segments: StorePath, range?: ByteRange): Promise<Buffer | Readable> {
-    const full = this.resolve(segments);
-    const fd = fs.openSync(full, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    const start = range?.start ?? 0;
-    const size = fs.fstatSync(fd).size;
-    const end = Math.min(range?.end ?? size - 1, size - 1);
-    const length = Math.max(0, end - start + 1);
-    if (length <= SMALL_FILE_BYTES) {
-      try {
-        const buffer = Buffer.allocUnsafe(length);
-        let done = 0;
-        while (done < length) {
-          const n = fs.readSync(fd, buffer, done, length - done, start + done);
-          if (n === 0) break;
-          done += n;
-        }
-        return done === length ? buffer : buffer.subarray(0, done);
-      } finally {
-        fs.closeSync(fd);
-      }
+  async open(segments: StorePath): Promise<OpenFile | null> {
+    const full = this.pathOf(segments);
+    let fd: number;
+    try {
+      fd = fs.openSync(full, OPEN_FOR_READING);
+    } catch (error) {
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return null;
+      if (isErrno(error, 'ELOOP')) throw linkRefused();
+      throw storeError(error);
     }
-    return fs.createReadStream('', { fd, start, end, autoClose: true });
+    try {
+      // What the kernel opened, after following any link on the way: it must be the very path asked for.
+      if (fs.readlinkSync(`${OPEN_FILES}${fd}`) !== full) throw linkRefused();
+      return new OpenLocalFile(fd, toStat(fs.fstatSync(fd)));
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
   }
 
   async write(segments: StorePath, body: Readable, limits: WriteLimits): Promise<FileStat> {

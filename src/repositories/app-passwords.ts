@@ -9,6 +9,7 @@
 import type { Db } from '../db/database.js';
 import { preparedQuery } from '../db/prepared.js';
 import type { AppPasswordsTable, AssignmentSource, RevocationReason, Role } from '../db/schema.js';
+import type { ThrottleReading } from './throttle.js';
 
 export interface LastUse {
   at: number;
@@ -244,12 +245,13 @@ export interface BasicAuthCandidate {
 export interface BasicAuthRead {
   candidate: BasicAuthCandidate | null;
   /** The throttle counters of the attempt's keys, read in the same statement (the one exception to "one table per module"). */
-  counters: Map<string, { failures: number; blockedUntil: number }>;
+  throttle: ThrottleReading;
 }
 
 const basicAuthStatement = preparedQuery(['secretHash', 'ipKey', 'ipUserKey', 'accountKey'] as const, (db, p) => {
   const counter = (column: 'failures' | 'blocked_until', key: string) =>
     db.selectFrom('throttle').select(column).where('throttle.key', '=', key);
+  // From a one-row anchor: the counters come back even when no password has this hash, so every failure runs this one statement.
   return db
     .selectFrom(db.selectNoFrom((eb) => eb.lit(1).as('one')).as('anchor'))
     .leftJoin('app_passwords', (join) => join.on('app_passwords.secret_hash', '=', p.secretHash))
@@ -266,19 +268,18 @@ const basicAuthStatement = preparedQuery(['secretHash', 'ipKey', 'ipUserKey', 'a
       'users.username_key',
       'users.role',
       'users.disabled_at',
-      counter('failures', p.ipKey).as('ip_failures'),
       counter('blocked_until', p.ipKey).as('ip_blocked_until'),
       counter('failures', p.ipUserKey).as('ip_user_failures'),
       counter('blocked_until', p.ipUserKey).as('ip_user_blocked_until'),
       counter('failures', p.accountKey).as('account_failures'),
-      counter('blocked_until', p.accountKey).as('account_blocked_until'),
     ]);
 });
 
 /**
  * The hot path's one statement, prepared once: the password by its keyed
- * hash joined with its owner, and the throttle counters of the attempt.
- * Nothing is cached between requests: a revocation is seen at the next one.
+ * hash joined with its owner (null when no password has this hash), and
+ * the throttle counters of the attempt, in every case. Nothing is cached
+ * between requests: a revocation is seen at the next one.
  */
 export async function readForBasicAuth(
   db: Db,
@@ -291,31 +292,30 @@ export async function readForBasicAuth(
     ipUserKey: keys.ipUser ?? '',
     accountKey: keys.account ?? '',
   });
-  const counters = new Map<string, { failures: number; blockedUntil: number }>();
-  const keep = (key: string | null, failures: number | null, blockedUntil: number | null) => {
-    if (key !== null && failures !== null && blockedUntil !== null) {
-      counters.set(key, { failures: Number(failures), blockedUntil: Number(blockedUntil) });
-    }
+  if (!row) throw new Error('readForBasicAuth: the anchored statement returned no row');
+  const present = (value: number | null, key: string | null) => (key === null || value === null ? 0 : Number(value));
+  return {
+    candidate:
+      row.id === null || row.user_id === null
+        ? null
+        : {
+            id: row.id,
+            name: row.name!,
+            application: row.application,
+            expiresAt: Number(row.expires_at),
+            revokedAt: row.revoked_at,
+            lastUsedAt: row.last_used_at,
+            userId: row.user_id,
+            username: row.username!,
+            usernameKey: row.username_key!,
+            role: row.role!,
+            disabledAt: row.disabled_at,
+          },
+    throttle: {
+      ipBlockedUntil: present(row.ip_blocked_until, keys.ip),
+      ipUserFailures: present(row.ip_user_failures, keys.ipUser),
+      ipUserBlockedUntil: present(row.ip_user_blocked_until, keys.ipUser),
+      accountFailures: present(row.account_failures, keys.account),
+    },
   };
-  if (!row) return { candidate: null, counters };
-  keep(keys.ip, row.ip_failures, row.ip_blocked_until);
-  keep(keys.ipUser, row.ip_user_failures, row.ip_user_blocked_until);
-  keep(keys.account, row.account_failures, row.account_blocked_until);
-  const candidate =
-    row.id === null || row.user_id === null
-      ? null
-      : {
-          id: row.id,
-          name: row.name!,
-          application: row.application,
-          expiresAt: Number(row.expires_at),
-          revokedAt: row.revoked_at,
-          lastUsedAt: row.last_used_at,
-          userId: row.user_id,
-          username: row.username!,
-          usernameKey: row.username_key!,
-          role: row.role!,
-          disabledAt: row.disabled_at,
-        };
-  return { candidate, counters };
 }

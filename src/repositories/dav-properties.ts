@@ -3,7 +3,7 @@
  * user, path, namespace and name, with their XML content. Moves and copies
  * carry them along; deletes drop them. Only this module holds the table's SQL.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { inSubtree, rebase } from './space-subtree.js';
 
@@ -60,17 +60,24 @@ export async function propertiesUnder(db: Db, userId: string, path: string): Pro
 }
 
 /** Gives the subtree at `to` the properties of the subtree at `from` (replacing what `to` had); `keepSource` for a copy. */
-export async function transferProperties(db: Db, userId: string, from: string, to: string, keepSource: boolean): Promise<void> {
+/**
+ * Gives `to` the properties of `from` (replacing its own), keeping or
+ * dropping the source's: the whole subtree, or the resource alone (a folder
+ * copied or moved member by member).
+ */
+export async function transferProperties(
+  db: Db,
+  userId: string,
+  from: string,
+  to: string,
+  keepSource: boolean,
+  scope: 'subtree' | 'resource' = 'subtree',
+): Promise<void> {
+  const at = (key: string) => (scope === 'subtree' ? inSubtree('path', key) : sql<SqlBool>`path = ${key}`);
   await db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('dav_properties')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where(inSubtree('path', from))
-      .execute();
-    await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', to)).execute();
-    if (!keepSource)
-      await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(inSubtree('path', from)).execute();
+    const rows = await trx.selectFrom('dav_properties').selectAll().where('user_id', '=', userId).where(at(from)).execute();
+    await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(at(to)).execute();
+    if (!keepSource) await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(at(from)).execute();
     if (rows.length > 0) {
       await trx
         .insertInto('dav_properties')

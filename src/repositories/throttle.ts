@@ -13,6 +13,14 @@ export interface Counter {
   lastFailureAt: number;
 }
 
+/** The counter values a throttle decision reads (absent counters are zero); the hot path reads them with the password. */
+export interface ThrottleReading {
+  ipBlockedUntil: number;
+  ipUserFailures: number;
+  ipUserBlockedUntil: number;
+  accountFailures: number;
+}
+
 export async function readCounters(db: Db, keys: string[]): Promise<Map<string, Counter>> {
   const rows = await db.selectFrom('throttle').selectAll().where('key', 'in', keys).execute();
   return new Map(

@@ -19,7 +19,7 @@ import {
   extendBlock,
   incrementCounter,
   readCounters,
-  type Counter,
+  type ThrottleReading,
 } from '../repositories/throttle.js';
 import { throttleNetwork } from './client-address.js';
 
@@ -72,18 +72,13 @@ function secondsUntil(instant: number, now: number): number {
   return instant > now ? Math.ceil((instant - now) / 1000) : 0;
 }
 
-/** The state of an attempt from the counters of its keys (absent counters are zero). */
-export function throttleStateOf(
-  keys: ThrottleKeys,
-  counter: (key: string) => Pick<Counter, 'failures' | 'blockedUntil'> | undefined,
-  now: number,
-): ThrottleState {
-  const ipUser = keys.ipUser === null ? undefined : counter(keys.ipUser);
+/** The state of an attempt from the counter values it depends on. */
+export function throttleStateOf(reading: ThrottleReading, now: number): ThrottleState {
   return {
-    ipRetryAfterS: secondsUntil(counter(keys.ip)?.blockedUntil ?? 0, now),
-    ipUserRetryAfterS: secondsUntil(ipUser?.blockedUntil ?? 0, now),
-    accountFailures: (keys.account === null ? undefined : counter(keys.account))?.failures ?? 0,
-    ipUserFailures: ipUser?.failures ?? 0,
+    ipRetryAfterS: secondsUntil(reading.ipBlockedUntil, now),
+    ipUserRetryAfterS: secondsUntil(reading.ipUserBlockedUntil, now),
+    accountFailures: reading.accountFailures,
+    ipUserFailures: reading.ipUserFailures,
   };
 }
 
@@ -93,7 +88,16 @@ export async function readThrottle(db: Db, keys: ThrottleKeys, now: number): Pro
     db,
     ruledKeys(keys).map(([key]) => key),
   );
-  return throttleStateOf(keys, (key) => counters.get(key), now);
+  const ipUser = keys.ipUser === null ? undefined : counters.get(keys.ipUser);
+  return throttleStateOf(
+    {
+      ipBlockedUntil: counters.get(keys.ip)?.blockedUntil ?? 0,
+      ipUserFailures: ipUser?.failures ?? 0,
+      ipUserBlockedUntil: ipUser?.blockedUntil ?? 0,
+      accountFailures: (keys.account === null ? undefined : counters.get(keys.account))?.failures ?? 0,
+    },
+    now,
+  );
 }
 
 function windowStart(rule: ThrottleRule | null, now: number): number {

@@ -78,6 +78,13 @@ export async function assertMayChange(dav: DavRequest, targetStat: FileStat | nu
   return submitted;
 }
 
+/** Paths strictly below `key` locked by tokens not submitted: members a DELETE, COPY or MOVE must leave alone. */
+export async function lockedMembers(dav: DavRequest, key: string, submitted: Set<string>): Promise<Set<string>> {
+  const locks = await locksAffecting(dav.services.db, dav.userId, key, dav.services.clock.now(), true);
+  const below = key === '/' ? '/' : `${key}/`;
+  return new Set(locks.filter((lock) => lock.path.startsWith(below) && !submitted.has(lock.token)).map((lock) => lock.path));
+}
+
 /** The checks of a change to `segments`: the resource itself and, for its membership, a depth-0 lock on its parent. */
 export function changeOf(segments: StorePath, descendants: boolean): LockCheck[] {
   const checks: LockCheck[] = [{ segments, descendants }];

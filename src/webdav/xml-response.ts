@@ -68,8 +68,14 @@ const STATUS_TEXT: Record<number, string> = {
   507: 'Insufficient Storage',
 };
 
+/** A member a COPY, MOVE or DELETE of a collection could not handle, and why. */
+export interface Refusal {
+  href: string;
+  status: number;
+}
+
 /** A Multi-Status of one status per href (COPY/MOVE/DELETE partial failures). */
-export function statusMultistatus(entries: { href: string; status: number }[]): string {
+export function statusMultistatus(entries: Refusal[]): string {
   const body = entries
     .map((e) => `<D:response><D:href>${escapeXml(e.href)}</D:href><D:status>${statusLine(e.status)}</D:status></D:response>`)
     .join('');

@@ -3,14 +3,16 @@
  * browser: each ?sso_error code the callback may send shown as its own
  * sentence (FR and EN), an unknown one as the generic sentence; the SSO
  * button as a link to the start address carrying the page to return to; the
- * SSO page unconfigured, and configured. The configured replies of
- * GET /api/v1/sso and /admin/sso are stubbed in the page (page.route): the
- * end-to-end SSO sign-in against a real provider is test/web/sso*.test.ts.
+ * SSO page of a server without SSO, and of one configured for a real
+ * OpenID provider on loopback. The sign-in through the provider itself is
+ * test/web/sso.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { TestServer } from '../helpers/server.js';
+import { CLIENT_ID, CLIENT_SECRET } from '../helpers/oidc-provider.js';
+import { startSsoWorld, type SsoWorld } from '../api/sso-support.js';
 import { assertAccessible, launchBrowser, newPage } from '../helpers/browser.js';
 import { addUsers, openSignedIn, startWebServer } from './support.js';
 
@@ -23,22 +25,29 @@ const SSO_ERRORS_FR: Record<string, string> = {
   SSO_NOT_CONFIGURED: "La connexion d'entreprise (SSO) n'est pas configurée",
 };
 
-/** Answers the page's GET of an API path with this JSON, as a configured server would. */
-async function stub(page: Page, path: string, body: unknown): Promise<void> {
-  await page.route(`**/api/v1${path}`, (route) =>
-    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) }),
-  );
-}
-
 describe('web: SSO on the sign-in page and in the administration', () => {
   let server: TestServer;
+  let world: SsoWorld;
   let browser: Browser;
   before(async () => {
     [server, browser] = await Promise.all([startWebServer(), launchBrowser()]);
+    world = await startSsoWorld(
+      'sqlite',
+      {},
+      {
+        env: {
+          OIDC_LABEL: 'Se connecter avec Microsoft',
+          OIDC_ALLOWED_DOMAINS: 'contoso.fr,contoso.com',
+          OIDC_ADMIN_GROUP: 'sesame-admins',
+        },
+      },
+    );
     await addUsers(server, 'admin3');
+    await addUsers(world.sesame, 'admin4');
   });
   after(async () => {
     await browser?.close();
+    await world?.close();
     await server?.close();
   });
 
@@ -76,13 +85,12 @@ describe('web: SSO on the sign-in page and in the administration', () => {
 
   it('offers the SSO button named by its label, leading to the start address with the page to return to', async () => {
     const page = await newPage(browser);
-    await stub(page, '/sso', { enabled: true, label: 'Se connecter avec Microsoft', startUrl: '/auth/oidc/start' });
-    await page.goto(`${server.url}/settings/connections/recent`);
+    await page.goto(`${world.sesame.url}/settings/connections/recent`);
     const button = page.getByRole('link', { name: 'Se connecter avec Microsoft', exact: true });
     await button.waitFor();
     assert.equal(await button.getAttribute('href'), '/auth/oidc/start?returnTo=%2Fsettings%2Fconnections%2Frecent');
     await assertAccessible(page, 'the sign-in page with the SSO button');
-    await page.goto(`${server.url}/signin`);
+    await page.goto(`${world.sesame.url}/signin`);
     assert.equal(await button.getAttribute('href'), '/auth/oidc/start');
     await page.context().close();
   });
@@ -100,34 +108,25 @@ describe('web: SSO on the sign-in page and in the administration', () => {
 
   it('shows an administrator the SSO configuration read only, with the redirect URI to copy and never the secret', async () => {
     const page = await newPage(browser);
-    const lastRecheckAt = Date.UTC(2026, 10, 26, 9, 45);
-    await stub(page, '/admin/sso', {
-      enabled: true,
-      issuer: 'https://login.microsoftonline.com/contoso/v2.0',
-      clientId: '6731de76-14a6-49ae-97bc-6eba6914391e',
-      redirectUri: 'https://files.example.org/auth/oidc/callback',
-      label: 'Se connecter avec Microsoft',
-      allowedDomains: ['contoso.fr', 'contoso.com'],
-      adminGroup: 'sesame-admins',
-      recheckMinutes: 15,
-      lastRecheckAt,
-    });
-    await openSignedIn(page, server, 'admin3', '/admin/sso');
-    await page.getByText('https://login.microsoftonline.com/contoso/v2.0').waitFor();
+    await openSignedIn(page, world.sesame, 'admin4', '/admin/sso');
+    // The server shows the issuer as it parsed it (URL.href).
+    await page.getByText(new URL(world.provider.issuer).href, { exact: true }).waitFor();
     for (const text of [
-      '6731de76-14a6-49ae-97bc-6eba6914391e',
+      CLIENT_ID,
+      'Se connecter avec Microsoft',
       'contoso.fr, contoso.com',
       'sesame-admins',
       'toutes les 15 minutes',
+      'jamais',
     ]) {
-      await page.getByText(text).waitFor();
+      await page.getByText(text, { exact: true }).waitFor();
     }
-    assert.equal(await page.locator('time').getAttribute('datetime'), new Date(lastRecheckAt).toISOString());
-    const redirect = page.getByLabel('URI de redirection à déclarer chez le fournisseur');
-    assert.equal(await redirect.inputValue(), 'https://files.example.org/auth/oidc/callback');
+    const callback = `${world.sesame.url}/auth/oidc/callback`;
+    assert.equal(await page.getByLabel('URI de redirection à déclarer chez le fournisseur').inputValue(), callback);
     await page.getByRole('button', { name: "Copier l'URI de redirection" }).click();
     await page.getByText('URI de redirection copiée').waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), 'https://files.example.org/auth/oidc/callback');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), callback);
+    assert.ok(!(await page.content()).includes(CLIENT_SECRET), 'the client secret is nowhere in the page');
     await assertAccessible(page, 'the SSO page, configured');
     await page.context().close();
   });

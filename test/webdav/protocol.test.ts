@@ -1,10 +1,10 @@
 /**
  * HTTP and WebDAV behaviour of /dav/ that litmus does not cover: validators
- * and conditional requests, byte ranges, PROPFIND depth, durable dead
- * properties, stable file ids, the quota, atomic PUT when a client
- * disconnects, last use recorded with the client's User-Agent, and the
- * request shapes of Windows, macOS Finder and davfs2. On SQLite and
- * PostgreSQL.
+ * and conditional requests, byte ranges, no file handle left open by GET,
+ * PROPFIND depth, durable dead properties, stable file ids, the quota,
+ * atomic PUT when a client disconnects, last use recorded with the client's
+ * User-Agent, and the request shapes of Windows, macOS Finder and davfs2.
+ * On SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -103,6 +103,33 @@ for (const dialect of DIALECTS) {
         const outside = await dav(server, alice, 'GET', '/dav/v.txt', { headers: { range: 'bytes=50-60' } });
         assert.equal(outside.status, 416);
         assert.equal(outside.headers['content-range'], 'bytes */10');
+      });
+
+      it('leaves no file handle open, whatever GET or HEAD answers (200, 206, 304, 412, 416, 404, a folder, a large file)', async () => {
+        assert.equal((await dav(server, alice, 'PUT', '/dav/large.bin', { body: Buffer.alloc(200_000, 7) })).status, 201);
+        const answers: [string, string, Record<string, string>, number][] = [
+          ['GET', '/dav/v.txt', {}, 200],
+          ['HEAD', '/dav/v.txt', {}, 200],
+          ['GET', '/dav/v.txt', { range: 'bytes=1-2' }, 206],
+          ['GET', '/dav/v.txt', { 'if-none-match': etag }, 304],
+          ['GET', '/dav/v.txt', { 'if-match': '"stale"' }, 412],
+          ['GET', '/dav/v.txt', { range: 'bytes=50-60' }, 416],
+          ['GET', '/dav/v.txt/', {}, 404],
+          ['GET', '/dav/', {}, 200],
+          ['GET', '/dav/large.bin', {}, 200],
+          ['GET', '/dav/large.bin', { range: 'bytes=100-150099' }, 206],
+        ];
+        const openHandles = () => fs.readdirSync('/proc/self/fd').length;
+        for (const [method, target, headers, status] of answers) await dav(server, alice, method, target, { headers });
+        const before = openHandles();
+        for (let round = 0; round < 10; round++) {
+          for (const [method, target, headers, status] of answers) {
+            const reply = await dav(server, alice, method, target, { headers });
+            assert.equal(reply.status, status, `${method} ${target} ${JSON.stringify(headers)}`);
+          }
+        }
+        await sleep(100);
+        assert.ok(openHandles() - before < 10, `${openHandles() - before} more handles open after 100 requests`);
       });
     });
 

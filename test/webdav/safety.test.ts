@@ -99,6 +99,32 @@ for (const dialect of DIALECTS) {
         });
       }
 
+      it('refuses a folder, then a file, swapped for a link after they were served (nothing cached lets it through)', async () => {
+        const space = spaceOf(server, alice);
+        const outside = fs.mkdtempSync(path.join(server.dataDir, 'outside-'));
+        fs.writeFileSync(path.join(outside, 'file.txt'), 'outside secret');
+        assert.equal((await dav(server, alice, 'MKCOL', '/dav/swap/')).status, 201);
+        assert.equal((await dav(server, alice, 'PUT', '/dav/swap/file.txt', { body: 'inside' })).status, 201);
+        for (const method of ['GET', 'HEAD', 'GET'])
+          assert.equal((await dav(server, alice, method, '/dav/swap/file.txt')).status, 200);
+
+        fs.renameSync(path.join(space, 'swap'), path.join(space, 'swap-was'));
+        fs.symlinkSync(outside, path.join(space, 'swap'));
+        for (const method of ['GET', 'HEAD']) {
+          const reply = await dav(server, alice, method, '/dav/swap/file.txt');
+          assert.equal(reply.status, 403, `${method} through a swapped folder`);
+          assert.doesNotMatch(reply.text, /outside secret/);
+          assert.equal(reply.headers.etag, undefined);
+        }
+
+        assert.equal((await dav(server, alice, 'GET', '/dav/swap-was/file.txt')).text, 'inside');
+        fs.rmSync(path.join(space, 'swap-was', 'file.txt'));
+        fs.symlinkSync(path.join(outside, 'file.txt'), path.join(space, 'swap-was', 'file.txt'));
+        const reply = await dav(server, alice, 'GET', '/dav/swap-was/file.txt');
+        assertDavError(reply, 403);
+        assert.doesNotMatch(reply.text, /outside secret/);
+      });
+
       it('never writes through a link to another space', async () => {
         assertDavError(await dav(server, alice, 'PUT', '/dav/bob-link/planted.txt', { body: 'x' }), 403);
         assert.equal(fs.existsSync(path.join(spaceOf(server, bob), 'planted.txt')), false);

@@ -3,16 +3,19 @@
  * space, Overwrite (default T), Depth (COPY of a folder: 0 or infinity;
  * MOVE: infinity only). Dead properties travel with the resource; a MOVE
  * keeps file ids and drops the source's locks; a COPY gets new ids and no
- * locks.
+ * locks, and must fit in the quota. A lock on the source (MOVE) or the
+ * destination themselves refuses the whole request (423); members locked
+ * below them, or a COPY that fits only in part, give a 207 naming the
+ * members left alone (webdav/member-transfer.ts).
  */
 import { SesameError } from '../../errors.js';
-import { moveFileIds } from '../../repositories/file-ids.js';
 import { pathKey } from '../../files/space-path.js';
 import { parseDestination } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
-import { assertMayChange, changeOf } from '../locks.js';
-import { deleteLocksUnder } from '../../repositories/dav-locks.js';
-import { transferProperties } from '../../repositories/dav-properties.js';
+import { assertMayChange, changeOf, lockedMembers } from '../locks.js';
+import { subtreeBytes, transferByMember, transferWhole } from '../member-transfer.js';
+import { freeBytes } from '../quota.js';
+import { statusMultistatus } from '../xml-response.js';
 import { removeSubtree } from './delete-mkcol.js';
 
 function isWithin(inner: readonly string[], outer: readonly string[]): boolean {
@@ -41,24 +44,34 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
   }
   const parent = await dav.store.stat(destination.slice(0, -1));
   if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', "The Destination's parent folder does not exist.");
-  await assertMayChange(dav, stat, [...(move ? changeOf(source, true) : []), ...changeOf(destination, true)]);
-
-  const from = dav.key;
+  const submitted = await assertMayChange(dav, stat, [...(move ? changeOf(source, false) : []), ...changeOf(destination, false)]);
   const to = pathKey(destination);
-  if (existing) await removeSubtree(dav, destination, to);
-  const { db, clock } = dav.services;
-  if (move) {
-    await dav.store.move(source, destination);
-    await transferProperties(db, dav.userId, from, to, false);
-    await moveFileIds(db, dav.userId, from, to);
-    await deleteLocksUnder(db, dav.userId, from, clock.now());
-  } else if (stat.isDirectory && depth === '0') {
-    await dav.store.makeDirectory(destination);
-  } else {
-    await dav.store.copy(source, destination);
-    await transferProperties(db, dav.userId, from, to, true);
+  const shallow = !move && stat.isDirectory && depth === '0';
+  const plan = {
+    move,
+    shallow,
+    lockedInSource: move ? await lockedMembers(dav, dav.key, submitted) : new Set<string>(),
+    lockedInDestination: existing ? await lockedMembers(dav, to, submitted) : new Set<string>(),
+  };
+  const spare = move || shallow ? null : await freeBytes(dav);
+  const fits =
+    spare === null ||
+    (await subtreeBytes(dav.store, source, stat)) <=
+      spare + (existing ? await subtreeBytes(dav.store, destination, existing) : 0);
+  if (!fits && !stat.isDirectory) {
+    throw new SesameError('DAV_INSUFFICIENT_STORAGE', 'This copy would exceed your storage quota.');
   }
-  dav.reply.status(existing ? 204 : 201).send();
+  if (fits && plan.lockedInSource.size === 0 && plan.lockedInDestination.size === 0) {
+    if (existing) await removeSubtree(dav, destination, to);
+    if (shallow) await dav.store.makeDirectory(destination);
+    else await transferWhole(dav, source, destination, move);
+    return void dav.reply.status(existing ? 204 : 201).send();
+  }
+  const refused = await transferByMember(dav, source, destination, plan, () =>
+    spare === null ? Promise.resolve(null) : freeBytes(dav),
+  );
+  if (refused.length === 0) return void dav.reply.status(existing ? 204 : 201).send();
+  dav.reply.status(207).type('application/xml; charset=utf-8').send(statusMultistatus(refused));
 }
 
 export const copyResource: DavHandler = (dav) => copyOrMove(dav, false);

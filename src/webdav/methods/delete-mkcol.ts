@@ -8,10 +8,10 @@ import { forgetFileIds } from '../../repositories/file-ids.js';
 import { pathKey } from '../../files/space-path.js';
 import { evaluatePreconditions } from '../conditions.js';
 import { hrefOf } from '../dav-path.js';
-import { statusMultistatus } from '../xml-response.js';
+import { statusMultistatus, type Refusal } from '../xml-response.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
-import { assertMayChange, changeOf } from '../locks.js';
-import { deleteLocksUnder, locksAffecting } from '../../repositories/dav-locks.js';
+import { assertMayChange, changeOf, lockedMembers } from '../locks.js';
+import { deleteLocksUnder } from '../../repositories/dav-locks.js';
 import { forgetProperties } from '../../repositories/dav-properties.js';
 
 /** Removes a subtree and all its database state. */
@@ -35,28 +35,27 @@ export const deleteResource: DavHandler = async (dav) => {
     throw new SesameError('DAV_PRECONDITION_FAILED', 'A condition of this request does not hold.');
   }
   const submitted = await assertMayChange(dav, stat, changeOf(dav.target.segments, false));
-  const lockedBelow = (await locksAffecting(dav.services.db, dav.userId, dav.key, dav.services.clock.now(), true))
-    .filter((lock) => lock.path !== dav.key && lock.path.startsWith(`${dav.key}/`) && !submitted.has(lock.token))
-    .map((lock) => lock.path);
-  if (lockedBelow.length === 0) {
+  const lockedBelow = await lockedMembers(dav, dav.key, submitted);
+  if (lockedBelow.size === 0) {
     await removeSubtree(dav, dav.target.segments, dav.key);
     return void dav.reply.status(204).send();
   }
-  const refused: { href: string; status: number }[] = [];
-  await removeUnlocked(dav, dav.target.segments, new Set(lockedBelow), refused);
+  const refused: Refusal[] = [];
+  await removeUnlocked(dav, dav.target.segments, lockedBelow, refused);
   dav.reply.status(207).type('application/xml; charset=utf-8').send(statusMultistatus(refused));
 };
 
 /**
  * RFC 4918 §9.6.1: deletes what it can below a folder whose members are
  * locked by tokens not submitted, keeping those members (reported 423) and
- * the folders that still hold them. True if `segments` is gone.
+ * the folders that still hold them. True if `segments` is gone. Also the
+ * Overwrite of a COPY or MOVE onto such a folder.
  */
-async function removeUnlocked(
+export async function removeUnlocked(
   dav: DavRequest,
   segments: readonly string[],
-  locked: Set<string>,
-  refused: { href: string; status: number }[],
+  locked: ReadonlySet<string>,
+  refused: Refusal[],
 ): Promise<boolean> {
   const key = pathKey(segments);
   const stat = await dav.store.stat(segments);

@@ -1,33 +1,53 @@
 /**
  * GET and HEAD: a file's bytes with strong ETag and Last-Modified, 304/412
- * from the conditional headers, one byte Range (206/416). Small files are
- * sent from one buffer, larger ones streamed. A collection answers a short
- * HTML listing. Never buffers a large file.
+ * from the conditional headers, one byte Range (206/416). The state and the
+ * bytes come from one open handle (one open, one fstat; small files one
+ * read, sent as one buffer; larger ones streamed). A collection answers a
+ * short HTML listing. Never buffers a large file, never leaves a handle open.
  */
 import { SesameError } from '../../errors.js';
+import type { OpenFile } from '../../files/file-store.js';
 import { etagOf, evaluatePreconditions, httpDate, requestedRange } from '../conditions.js';
 import { encodeName } from '../dav-path.js';
-import { statTarget, type DavHandler } from '../dav-request.js';
+import type { DavHandler, DavRequest } from '../dav-request.js';
 import { escapeXml } from '../xml-response.js';
 
 export const getResource: DavHandler = async (dav) => {
-  const { reply, request } = dav;
-  const stat = await statTarget(dav);
-  if (!stat) throw new SesameError('DAV_NOT_FOUND', 'No such file or folder.');
+  const file = await dav.store.open(dav.target.segments);
+  if (!file) throw new SesameError('DAV_NOT_FOUND', 'No such file or folder.');
+  let handedOver = false;
+  try {
+    handedOver = await answer(dav, file);
+  } finally {
+    if (!handedOver) file.close();
+  }
+};
+
+/** Sends the answer; true if the file's handle went with the body. */
+async function answer(dav: DavRequest, file: OpenFile): Promise<boolean> {
+  const { reply, request, target } = dav;
+  const { stat } = file;
+  // `name/` on a file: a collection was meant.
+  if (!stat.isDirectory && target.trailingSlash && target.segments.length > 0) {
+    throw new SesameError('DAV_NOT_FOUND', 'No such file or folder.');
+  }
   const head = request.method === 'HEAD';
   reply.header('etag', etagOf(stat)).header('last-modified', httpDate(stat.mtimeMs)).header('cache-control', 'private, no-cache');
   const precondition = evaluatePreconditions(request.headers, stat, true);
-  if (precondition === 'not-modified') return void reply.status(304).send();
+  if (precondition === 'not-modified') {
+    reply.status(304).send();
+    return false;
+  }
   if (precondition === 'failed') throw new SesameError('DAV_PRECONDITION_FAILED', 'A condition of this request does not hold.');
 
   if (stat.isDirectory) {
-    const entries = (await dav.store.list(dav.target.segments)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const entries = (await dav.store.list(target.segments)).sort((a, b) => (a.name < b.name ? -1 : 1));
     const items = entries
       .map((e) => `<li><a href="${encodeName(e.name)}${e.stat.isDirectory ? '/' : ''}">${escapeXml(e.name)}</a></li>`)
       .join('');
     const html = `<!doctype html><meta charset="utf-8"><title>Sésame</title><ul>${items}</ul>\n`;
-    reply.type('text/html; charset=utf-8');
-    return void reply.send(head ? undefined : html);
+    reply.type('text/html; charset=utf-8').send(head ? undefined : html);
+    return false;
   }
 
   reply.header('accept-ranges', 'bytes').type('application/octet-stream');
@@ -39,10 +59,10 @@ export const getResource: DavHandler = async (dav) => {
     throw error;
   }
   if (range) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`);
-  const length = range ? range.end - range.start + 1 : stat.size;
   if (head) {
-    reply.header('content-length', String(length));
-    return void reply.send();
+    reply.header('content-length', String(range ? range.end - range.start + 1 : stat.size)).send();
+    return false;
   }
-  return void reply.send(await dav.store.read(dav.target.segments, range ?? undefined));
-};
+  reply.send(file.read(range ?? undefined));
+  return true;
+}

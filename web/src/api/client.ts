@@ -23,6 +23,7 @@ import type {
   RecoveryCodes,
   SessionReply,
   SignInBody,
+  SignOutReply,
   SsoStatus,
   TotpEnrolment,
   UpdateAppPasswordBody,
@@ -92,7 +93,7 @@ export const api = {
   },
   /** Ends the session; for an SSO account whose provider logs out too, the provider's logout address to go to. */
   async signOut(): Promise<string | undefined> {
-    const reply = await call<{ logoutUrl: string } | undefined>('DELETE', '/session');
+    const reply = await call<SignOutReply | undefined>('DELETE', '/session');
     csrfToken = undefined;
     return reply?.logoutUrl;
   },

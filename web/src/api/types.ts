@@ -9,6 +9,7 @@ import type * as Schemas from '../../../src/api/schemas.js';
 export type User = Static<typeof Schemas.UserReply>;
 export type SignInBody = Static<typeof Schemas.SignInBody>;
 export type SessionReply = Static<typeof Schemas.SessionReply>;
+export type SignOutReply = Static<typeof Schemas.SignOutReply>;
 export type MeReply = Static<typeof Schemas.MeReply>;
 export type AppPassword = Static<typeof Schemas.AppPasswordReply>;
 export type CreateAppPasswordBody = Static<typeof Schemas.CreateAppPasswordBody>;

@@ -1,6 +1,6 @@
 /**
- * Two-factor authentication in a real browser (Debian chromium), in French:
- * turning it on from Paramètres → Sécurité with the code the test computes
+ * Paramètres → Sécurité in a real browser (Debian chromium), in French:
+ * changing the password; two-factor authentication, turning it on from Paramètres → Sécurité with the code the test computes
  * from the key shown on screen, the recovery codes shown once, signing in
  * with password then code or recovery code (each recovery code once),
  * regenerating the codes, turning it off; the policy "required" holding a
@@ -13,23 +13,25 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import * as OTPAuth from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
+import { generateTotpSecret } from '../../src/accounts/totp.js';
+import { setTotpSecret } from '../../src/accounts/users.js';
 import { insertUserIfNameFree } from '../../src/repositories/users.js';
 import { openSession } from '../api/support.js';
 import { request } from '../helpers/http.js';
-import { ManualClock, type TestServer } from '../helpers/server.js';
+import { addUser, ManualClock, type TestServer } from '../helpers/server.js';
 import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
 import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './support.js';
 
 const STEP_MS = 30_000;
 
-describe('web: two-factor authentication', () => {
+describe('web: Sécurité, two-factor authentication and the code step', () => {
   let server: TestServer;
   let browser: Browser;
   // The server's clock moves by hand, so that each code belongs to a time step of its own.
   const clock = new ManualClock(Date.now());
   before(async () => {
     [server, browser] = await Promise.all([startWebServer({ clock }), launchBrowser()]);
-    await addUsers(server, 'hana', 'admin2', 'jules');
+    await addUsers(server, 'hana', 'admin2', 'jules', 'lena');
   });
   after(async () => {
     await browser?.close();
@@ -63,6 +65,35 @@ describe('web: two-factor authentication', () => {
     await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
     await page.getByRole('heading', { name: 'Connexion' }).waitFor();
   }
+
+  it('changes the password after checking the current one and the repeated new one', async () => {
+    const page = await newPage(browser);
+    await openSignedIn(page, server, 'lena', '/settings/security');
+    const current = page.getByLabel('Mot de passe actuel');
+    const fresh = page.getByLabel('Nouveau mot de passe', { exact: true });
+    const repeated = page.getByLabel('Confirmez le nouveau mot de passe');
+    const submit = page.getByRole('button', { name: 'Changer le mot de passe' });
+    await current.fill(PASSWORD);
+    await fresh.fill('a new passphrase');
+    await repeated.fill('a new passphrase!');
+    await submit.click();
+    await page.getByRole('alert').getByText('Les deux saisies du nouveau mot de passe ne correspondent pas.').waitFor();
+    await current.fill('not the password');
+    await repeated.fill('a new passphrase');
+    await submit.click();
+    await page.getByRole('alert').getByText('Le mot de passe actuel est incorrect.').waitFor();
+    await current.fill(PASSWORD);
+    await submit.click();
+    await page.getByText('Mot de passe changé. Vos autres sessions ont pris fin.').waitFor();
+    assert.equal(await current.inputValue(), '');
+    await assertAccessible(page, 'Sécurité after a password change');
+    const [before, after] = await Promise.all([
+      request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'lena', password: PASSWORD } }),
+      request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'lena', password: 'a new passphrase' } }),
+    ]);
+    assert.deepEqual([before.status, after.status], [401, 200]);
+    await page.context().close();
+  });
 
   let secret = '';
   let codes: string[] = [];
@@ -202,6 +233,39 @@ describe('web: two-factor authentication', () => {
     await signOutHere(page, 'hana');
     await signInHere(page, 'hana');
     await page.getByRole('heading', { name: 'Sécurité' }).waitFor();
+    await page.context().close();
+  });
+
+  it('shows throttling at the code step as it shows it for passwords, still without asking the password again', async () => {
+    const { id } = await addUser(server, 'kim', PASSWORD);
+    const kimSecret = generateTotpSecret();
+    await setTotpSecret(server.server.services, id, kimSecret);
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/`);
+    await signInHere(page, 'kim');
+    const field = page.getByLabel('Code de vérification');
+    /** Sends the code step and returns the status of the API's answer. */
+    async function verify(code: string): Promise<number> {
+      await field.fill(code);
+      const [answer] = await Promise.all([
+        page.waitForResponse((response) => response.url().endsWith('/api/v1/session')),
+        page.getByRole('button', { name: 'Vérifier' }).click(),
+      ]);
+      return answer.status();
+    }
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      assert.equal(await verify(attempt % 2 === 0 ? '111111' : '222222'), 401);
+      await page.getByRole('alert').getByText('Le code est incorrect ou a déjà servi').waitFor();
+    }
+    // The server's clock has not moved: even the right code now waits.
+    const current = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(kimSecret) }).generate({ timestamp: clock.now() });
+    assert.equal(await verify(current), 429);
+    await page
+      .getByRole('alert')
+      .getByText(/^Trop de tentatives\. Réessayez dans \d+ secondes\.$/)
+      .waitFor();
+    assert.equal(await page.getByLabel('Mot de passe', { exact: true }).count(), 0);
+    await field.waitFor();
     await page.context().close();
   });
 
