@@ -108,6 +108,19 @@ for (const dialect of DIALECTS) {
       assert.equal((await quinn.session.call('/api/v1/me')).status, 200, 'the refused account keeps its session');
     });
 
+    it('links an identity to one account only when two admins race for it', async () => {
+      const [uma, vic] = await Promise.all([userWithSession(server, 'uma'), userWithSession(server, 'vic')]);
+      const replies = await Promise.all([link(admin, uma.id, 'sub-raced'), link(admin, vic.id, 'sub-raced')]);
+      assert.deepEqual(replies.map((reply) => reply.status).sort(), [200, 409], replies.map((reply) => reply.text).join());
+      assertError(
+        replies.find((reply) => reply.status === 409)!,
+        409,
+        'SSO_IDENTITY_TAKEN',
+      );
+      const loser = replies[0]!.status === 409 ? uma : vic;
+      assert.equal((await loser.session.call('/api/v1/me')).json.user.authSource, 'local', 'the other account is untouched');
+    });
+
     it('refuses an account that already is an SSO one with ALREADY_SSO', async () => {
       const me = await (await sessionOf((await signInThroughProvider(world, 'sub-pia')).browser, server.url)).call('/api/v1/me');
       await assertUnchanged(server, async () => assertError(await link(admin, me.json.user.id, 'sub-new'), 409, 'ALREADY_SSO'), [
@@ -152,6 +165,26 @@ for (const dialect of DIALECTS) {
           ),
         [...TABLES],
       );
+    });
+  });
+
+  describe(`Linking while the provider cannot be reached (${dialect})`, () => {
+    let world: SsoWorld;
+
+    before(async () => {
+      world = await startSsoWorld(dialect, ACCOUNTS);
+      await world.provider.close();
+    });
+    after(() => world.sesame.close());
+
+    it('refuses with SSO_UNAVAILABLE and changes nothing', async () => {
+      const server = world.sesame;
+      const admin = await addAdmin(server, 'admin');
+      const wes = await userWithSession(server, 'wes');
+      await assertUnchanged(server, async () => assertError(await link(admin, wes.id, 'sub-lina'), 503, 'SSO_UNAVAILABLE'), [
+        ...TABLES,
+      ]);
+      assert.equal((await wes.session.call('/api/v1/me')).status, 200);
     });
   });
 
