@@ -18,7 +18,8 @@ import type { OidcProvider } from './provider.js';
 /**
  * Links the user to `subject` at the provider's issuer (as its discovery
  * names it, the value every sign-in records). SSO_NOT_CONFIGURED without a
- * provider, USER_NOT_FOUND, ALREADY_SSO, SSO_IDENTITY_TAKEN.
+ * provider, SSO_UNAVAILABLE while it cannot be reached, USER_NOT_FOUND,
+ * ALREADY_SSO, SSO_IDENTITY_TAKEN.
  */
 export async function linkSsoIdentity(
   ctx: Context,
