@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   SSO_UNAVAILABLE: 503,
   SSO_DOMAIN_NOT_ALLOWED: 403,
   SSO_ACCOUNT_DISABLED: 403,
+  SSO_IDENTITY_TAKEN: 409,
+  ALREADY_SSO: 409,
   LOGOUT_TOKEN_INVALID: 400,
   // WebDAV (/dav/); docs/webdav.md lists the RFC 4918 precondition each one carries.
   DAV_PATH_INVALID: 400,

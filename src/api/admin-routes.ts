@@ -1,6 +1,6 @@
 /**
- * Administration (admins only): users (list, create, disable, their app
- * passwords), revoking any app password, the policy, and the audit log.
+ * Administration (admins only): users (list, create, disable, link to an
+ * SSO identity, their app passwords), revoking any app password, the policy, and the audit log.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -10,6 +10,7 @@ import { formatInstant } from '../app-passwords/expiry.js';
 import { listAudit } from '../audit/audit-log.js';
 import { getPolicy, updatePolicy } from '../policy/policy.js';
 import { actorOf } from '../auth/request-source.js';
+import { linkSsoIdentity } from '../oidc/sso-link.js';
 import {
   AppPasswordReply,
   AuditQuery,
@@ -19,6 +20,7 @@ import {
   IdParams,
   PolicyBody,
   PolicyReply,
+  SsoIdentityBody,
   UserReply,
 } from './schemas.js';
 
@@ -45,6 +47,22 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/users/:id/disable',
     { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
     async (request) => ({ user: await disableUser(services, request.params.id, actorOf(request)) }),
+  );
+
+  app.put(
+    '/admin/users/:id/sso-identity',
+    {
+      config: admin,
+      schema: { params: IdParams, body: SsoIdentityBody, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } },
+    },
+    async (request) => ({
+      user: await linkSsoIdentity(
+        services,
+        services.oidc,
+        { userId: request.params.id, subject: request.body.subject },
+        actorOf(request),
+      ),
+    }),
   );
 
   app.get(

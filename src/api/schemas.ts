@@ -143,6 +143,18 @@ export const ApplicationReply = Type.Object({
   endpoints: Type.Array(Type.String()),
 });
 
+export const SsoIdentityBody = Type.Object(
+  {
+    subject: Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: NO_CONTROL_CHARACTERS,
+      description: "The account's `sub` at the configured provider (OIDC_ISSUER)",
+    }),
+  },
+  { additionalProperties: false },
+);
+
 export const CreateUserBody = Type.Object(
   {
     username: Text(256),

@@ -17,6 +17,7 @@ export type AuditAction =
   | 'user.created'
   | 'user.disabled'
   | 'user.sso-provisioned'
+  | 'user.sso-linked'
   | 'user.role-changed'
   | 'session.ended-by-provider'
   | 'user.username-key-conflict'

@@ -122,6 +122,22 @@ export async function setRole(db: Db, id: string, role: Role): Promise<void> {
   await db.updateTable('users').set({ role }).where('id', '=', id).execute();
 }
 
+/** Makes the account an SSO one, as provisioned ones are: no primary password, no TOTP. */
+export async function convertToSsoAccount(db: Db, id: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      auth_source: 'oidc',
+      password_hash: null,
+      password_changed_at: null,
+      totp_secret: null,
+      totp_last_step: null,
+      totp_pending_secret: null,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function setPasswordHash(db: Db, id: string, passwordHash: string, at: number): Promise<void> {
   await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: at }).where('id', '=', id).execute();
 }

@@ -70,7 +70,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       server = await startServer({ dialect, clock: new ManualClock() });
       admin = await addAdmin(server, 'root');
-      await addUser(server, 'alice');
+      const alice = await addUser(server, 'alice');
       appPasswordId = (await createPassword(admin, { name: 'Drive' })).id;
       routes = [
         {
@@ -100,6 +100,12 @@ for (const dialect of DIALECTS) {
           valid: { username: 'newcomer', password: PASSWORD },
         },
         { method: 'PUT', path: '/api/v1/admin/policy', schema: schemas.PolicyBody, valid: {} },
+        {
+          method: 'PUT',
+          path: `/api/v1/admin/users/${alice.id}/sso-identity`,
+          schema: schemas.SsoIdentityBody,
+          valid: { subject: 'sub-alice' },
+        },
         ...['POST /api/v1/me/totp/confirm', 'POST /api/v1/me/recovery-codes', 'DELETE /api/v1/me/totp'].map((route) => {
           const [method, path] = route.split(' ') as [string, string];
           return { method, path, schema: schemas.SecondFactorCodeBody, valid: { code: '123456' } };
@@ -203,6 +209,7 @@ for (const dialect of DIALECTS) {
         ['DELETE', '/api/v1/app-passwords/%00'],
         ['POST', '/api/v1/admin/users/%00/disable'],
         ['GET', '/api/v1/admin/users/%00/app-passwords'],
+        ['PUT', '/api/v1/admin/users/%00/sso-identity'],
         ['DELETE', '/api/v1/admin/app-passwords/%00'],
         ['GET', '/api/v1/forward-auth/%00'],
         ['PATCH', '/api/v1/app-passwords/a%00b'],
@@ -211,7 +218,11 @@ for (const dialect of DIALECTS) {
       for (const [method, path] of idRoutes) {
         const reply = await assertUnchanged(
           server,
-          () => admin.call(path, { method, ...(method === 'PATCH' ? { body: { name: 'x' } } : {}) }),
+          () =>
+            admin.call(path, {
+              method,
+              ...(method === 'PATCH' ? { body: { name: 'x' } } : method === 'PUT' ? { body: { subject: 'x' } } : {}),
+            }),
           ALL_TABLES,
         );
         assertError(reply, 400, 'VALIDATION_FAILED');

@@ -28,7 +28,17 @@ export function freshIp(): string {
   return `127.${1 + Math.floor(n / 62_500)}.${Math.floor(n / 250) % 250}.${1 + (n % 250)}`;
 }
 
-type Table = 'users' | 'app_passwords' | 'sessions' | 'connections' | 'throttle' | 'audit_log' | 'policy' | 'meta';
+type Table =
+  | 'users'
+  | 'app_passwords'
+  | 'sessions'
+  | 'connections'
+  | 'throttle'
+  | 'audit_log'
+  | 'policy'
+  | 'meta'
+  | 'oidc_accounts'
+  | 'recovery_codes';
 
 /** Tables a refused request must leave alone (failed Basic auth legitimately writes connections and throttle). */
 export const STATE_TABLES: Table[] = ['users', 'app_passwords', 'sessions', 'audit_log', 'policy'];
