@@ -69,7 +69,7 @@ describe('the hot-path statement (postgres)', () => {
     // As many reads at once as the pool has connections: every connection runs it.
     const reads = await Promise.all(Array.from({ length: POOL_SIZE }, () => readForBasicAuth(db, SECRET_HASH, KEYS)));
     for (const read of reads) assert.equal(read.candidate?.id, PASSWORD_ID);
-    const prepared = (await directReaderOf(db)('select name, statement from pg_prepared_statements', [])) as {
+    const prepared = (await directReaderOf(db).rows('select name, statement from pg_prepared_statements', [])) as {
       name: string;
       statement: string;
     }[];
