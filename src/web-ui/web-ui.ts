@@ -59,9 +59,13 @@ export const webUi = fp(
     }
     const indexHtml = fs.readFileSync(indexFile);
     await app.register(webFiles, { root: WEB_ROOT });
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.is404 || !isSpaNavigation(request)) return;
-      return reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
+    // A callback hook, not a promise: it runs on every request of every surface.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.is404 || !isSpaNavigation(request)) {
+        done();
+        return;
+      }
+      reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
     });
   },
   { name: 'sesame-web-ui', dependencies: ['sesame-http-auth'] },
