@@ -21,6 +21,8 @@ export interface SurfaceOptions {
 
 export function mountSurface(app: FastifyInstance, options: SurfaceOptions): void {
   const { surface } = options;
+  // Outside the session scope (server.ts) nothing else declares it: a request starts with no principal.
+  if (!app.hasRequestDecorator('principal')) app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, auth: 'surface', surface: surface.id };
   });

@@ -34,11 +34,8 @@ export function isSpaNavigation(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
+/** The UI's files are public: registered outside the session scope (server.ts), no route here reads a session. */
 async function webFiles(app: FastifyInstance, options: { root: string }): Promise<void> {
-  // The UI's files are public: no route of this scope needs a session.
-  app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, auth: 'none' };
-  });
   // Hashed asset names change with their content; index.html must be revalidated.
   app.addHook('onSend', async (request, reply) => {
     const immutable = request.url.startsWith(ASSETS);
@@ -68,5 +65,5 @@ export const webUi = fp(
       reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
     });
   },
-  { name: 'sesame-web-ui', dependencies: ['sesame-http-auth'] },
+  { name: 'sesame-web-ui' },
 );
