@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './context.js';
 import { openDatabase } from './db/database.js';
 import { openServerKey, type ServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
+import { VerifiedCredentials } from './auth/verified-credentials.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './throttle/throttle.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
@@ -113,7 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
         now: () => clock.now(),
       })
     : null;
-  const services: Services = { db, key, clock, usage, config, oidc };
+  const services: Services = { db, key, clock, usage, verified: new VerifiedCredentials(), config, oidc };
   const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
@@ -121,29 +122,34 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   registerErrorHandling(app);
   enforceBodyMinimumRate(app, timeouts);
   app.addHook('onRequest', refuseCredentialsInQuery);
-  await app.register(cookie);
-  await app.register(httpAuth, { services });
-  await app.register(
-    async (api) => {
-      useStrictJsonBodies(api);
-      api.addHook('onRoute', (route) => {
-        route.bodyLimit ??= API_BODY_LIMIT;
-      });
-      api.addHook('onSend', async (_request, reply) => {
-        reply.header('cache-control', 'no-store');
-      });
-      await api.register(openApi);
-      await api.register(sessionRoutes);
-      await api.register(meRoutes);
-      await api.register(totpRoutes);
-      await api.register(appPasswordRoutes);
-      await api.register(connectionRoutes);
-      await api.register(adminRoutes);
-      await api.register(forwardAuthRoutes);
-      await api.register(ssoRoutes);
-    },
-    { prefix: '/api/v1' },
-  );
+  // Session cookies and each route's declared authentication serve the JSON API and the sign-in routes
+  // only: a file surface authenticates in its own hook and pays for neither on its requests.
+  await app.register(async (sessionScope) => {
+    await sessionScope.register(cookie);
+    await sessionScope.register(httpAuth, { services });
+    await sessionScope.register(
+      async (api) => {
+        useStrictJsonBodies(api);
+        api.addHook('onRoute', (route) => {
+          route.bodyLimit ??= API_BODY_LIMIT;
+        });
+        api.addHook('onSend', async (_request, reply) => {
+          reply.header('cache-control', 'no-store');
+        });
+        await api.register(openApi);
+        await api.register(sessionRoutes);
+        await api.register(meRoutes);
+        await api.register(totpRoutes);
+        await api.register(appPasswordRoutes);
+        await api.register(connectionRoutes);
+        await api.register(adminRoutes);
+        await api.register(forwardAuthRoutes);
+        await api.register(ssoRoutes);
+      },
+      { prefix: '/api/v1' },
+    );
+    await sessionScope.register(oidcRoutes, { prefix: '/auth/oidc' });
+  });
   await app.register(davSurface, {
     prefix: '/dav',
     filesDir,
@@ -151,7 +157,6 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
       : {}),
   });
-  await app.register(oidcRoutes, { prefix: '/auth/oidc' });
   await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
