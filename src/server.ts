@@ -122,29 +122,34 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   registerErrorHandling(app);
   enforceBodyMinimumRate(app, timeouts);
   app.addHook('onRequest', refuseCredentialsInQuery);
-  await app.register(cookie);
-  await app.register(httpAuth, { services });
-  await app.register(
-    async (api) => {
-      useStrictJsonBodies(api);
-      api.addHook('onRoute', (route) => {
-        route.bodyLimit ??= API_BODY_LIMIT;
-      });
-      api.addHook('onSend', async (_request, reply) => {
-        reply.header('cache-control', 'no-store');
-      });
-      await api.register(openApi);
-      await api.register(sessionRoutes);
-      await api.register(meRoutes);
-      await api.register(totpRoutes);
-      await api.register(appPasswordRoutes);
-      await api.register(connectionRoutes);
-      await api.register(adminRoutes);
-      await api.register(forwardAuthRoutes);
-      await api.register(ssoRoutes);
-    },
-    { prefix: '/api/v1' },
-  );
+  // Session cookies and each route's declared authentication serve the JSON API and the sign-in routes
+  // only: a file surface authenticates in its own hook and pays for neither on its requests.
+  await app.register(async (sessionScope) => {
+    await sessionScope.register(cookie);
+    await sessionScope.register(httpAuth, { services });
+    await sessionScope.register(
+      async (api) => {
+        useStrictJsonBodies(api);
+        api.addHook('onRoute', (route) => {
+          route.bodyLimit ??= API_BODY_LIMIT;
+        });
+        api.addHook('onSend', async (_request, reply) => {
+          reply.header('cache-control', 'no-store');
+        });
+        await api.register(openApi);
+        await api.register(sessionRoutes);
+        await api.register(meRoutes);
+        await api.register(totpRoutes);
+        await api.register(appPasswordRoutes);
+        await api.register(connectionRoutes);
+        await api.register(adminRoutes);
+        await api.register(forwardAuthRoutes);
+        await api.register(ssoRoutes);
+      },
+      { prefix: '/api/v1' },
+    );
+    await sessionScope.register(oidcRoutes, { prefix: '/auth/oidc' });
+  });
   await app.register(davSurface, {
     prefix: '/dav',
     filesDir,
@@ -152,7 +157,6 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
       : {}),
   });
-  await app.register(oidcRoutes, { prefix: '/auth/oidc' });
   await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));

@@ -19,6 +19,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SesameError } from '../errors.js';
 import type { ByteRange, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
+import { OPEN_FILES, openedPathOf } from './opened-path.js';
 
 /** Files up to this size are read in one synchronous call. */
 const SMALL_FILE_BYTES = 64 * 1024;
@@ -68,8 +69,6 @@ function byteLimit(maxBytes: number): Transform {
 }
 
 const OPEN_FOR_READING = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW;
-/** This process's open descriptors, named by pid rather than through the /proc/self link: one lookup less per check. */
-const OPEN_FILES = `/proc/${process.pid}/fd/`;
 
 function linkRefused(): SesameError {
   return new SesameError('DAV_FORBIDDEN', 'This path leads through a link the server does not follow.');
@@ -186,7 +185,12 @@ export class LocalDiskStore implements FileStore {
     }
     try {
       // What the kernel opened, after following any link on the way: it must be the very path asked for.
-      if (fs.readlinkSync(`${OPEN_FILES}${fd}`) !== full) throw linkRefused();
+      const opened = openedPathOf(fd, full);
+      if (opened === 'elsewhere') throw linkRefused();
+      if (opened === 'removed') {
+        fs.closeSync(fd);
+        return null;
+      }
       return new OpenLocalFile(fd, toStat(fs.fstatSync(fd)));
     } catch (error) {
       fs.closeSync(fd);

@@ -7,7 +7,7 @@
  * bracket and dot nesting, case, width and punctuation ignored — so that a
  * spelling variant cannot slip through. It never reads or logs the values.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { SesameError } from '../errors.js';
 
 /** Credential names, compacted (lower case, letters and digits only). */
@@ -69,11 +69,16 @@ export function hasCredentialInQuery(target: string): boolean {
   return queryKeys(target).some(isCredentialKey);
 }
 
-export async function refuseCredentialsInQuery(request: FastifyRequest): Promise<void> {
-  if (hasCredentialInQuery(request.url)) {
-    throw new SesameError(
+/** An `onRequest` hook; a callback rather than a promise, since it runs on every request of every surface. */
+export function refuseCredentialsInQuery(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (!hasCredentialInQuery(request.url)) {
+    done();
+    return;
+  }
+  done(
+    new SesameError(
       'CREDENTIALS_IN_QUERY',
       'Credentials must never be sent in a URL; send them in the Authorization header or the request body.',
-    );
-  }
+    ),
+  );
 }

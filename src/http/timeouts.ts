@@ -13,7 +13,8 @@
  *
  * The body check reads the socket's byte count on a timer; it never listens
  * to the body itself, so body parsing and streaming are untouched, and a
- * request without a body (every GET, PROPFIND without body) costs nothing.
+ * request that announces no body (every GET, a PROPFIND without body: no
+ * Content-Length above 0, no Transfer-Encoding) starts no timer at all.
  */
 import type http from 'node:http';
 import type { FastifyHttpOptions, FastifyInstance } from 'fastify';
@@ -46,11 +47,17 @@ export function serverTimeoutOptions(timeouts: Timeouts): Partial<FastifyHttpOpt
   };
 }
 
+/** Whether a body follows the headers (RFC 9112 §6.3: Transfer-Encoding, or a Content-Length above 0). */
+function announcesBody(raw: http.IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  return raw.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 /** Closes requests whose body arrives slower than the minimum rate. */
 export function enforceBodyMinimumRate(app: FastifyInstance, timeouts: Timeouts): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const raw = request.raw;
-    if (raw.complete) {
+    if (raw.complete || !announcesBody(raw)) {
       done();
       return;
     }

@@ -34,11 +34,8 @@ export function isSpaNavigation(request: FastifyRequest): boolean {
   return (request.headers.accept ?? '').includes('text/html');
 }
 
+/** The UI's files are public: registered outside the session scope (server.ts), no route here reads a session. */
 async function webFiles(app: FastifyInstance, options: { root: string }): Promise<void> {
-  // The UI's files are public: no route of this scope needs a session.
-  app.addHook('onRoute', (route) => {
-    route.config = { ...route.config, auth: 'none' };
-  });
   // Hashed asset names change with their content; index.html must be revalidated.
   app.addHook('onSend', async (request, reply) => {
     const immutable = request.url.startsWith(ASSETS);
@@ -59,10 +56,14 @@ export const webUi = fp(
     }
     const indexHtml = fs.readFileSync(indexFile);
     await app.register(webFiles, { root: WEB_ROOT });
-    app.addHook('onRequest', async (request, reply) => {
-      if (!request.is404 || !isSpaNavigation(request)) return;
-      return reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
+    // A callback hook, not a promise: it runs on every request of every surface.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.is404 || !isSpaNavigation(request)) {
+        done();
+        return;
+      }
+      reply.type('text/html; charset=utf-8').header('content-security-policy', CONTENT_SECURITY_POLICY).send(indexHtml);
     });
   },
-  { name: 'sesame-web-ui', dependencies: ['sesame-http-auth'] },
+  { name: 'sesame-web-ui' },
 );

@@ -25,11 +25,13 @@ function invalidPath(detail: string): SesameError {
 }
 
 function decodeName(raw: string): string {
-  let name: string;
-  try {
-    name = decodeURIComponent(raw);
-  } catch {
-    throw invalidPath('it is not valid percent-encoded UTF-8');
+  let name = raw;
+  if (raw.includes('%')) {
+    try {
+      name = decodeURIComponent(raw);
+    } catch {
+      throw invalidPath('it is not valid percent-encoded UTF-8');
+    }
   }
   if (name === '.' || name === '..') throw invalidPath('"." and ".." are not names');
   if (name.includes('/') || name.includes('\\')) throw invalidPath('a name cannot contain "/" or "\\"');
@@ -44,16 +46,21 @@ function decodeName(raw: string): string {
 /** Parses an origin-form path (`/dav/a/b`, query removed) into the space's names. */
 export function parseDavPath(rawPath: string): DavTarget {
   if (rawPath.length > MAX_TARGET_LENGTH) throw new SesameError('DAV_URI_TOO_LONG', 'This path is too long.');
-  const path = rawPath.split('?')[0]!;
+  const query = rawPath.indexOf('?');
+  const path = query === -1 ? rawPath : rawPath.slice(0, query);
   // A fragment never belongs in a request target; cutting it off could make `frag/#x` name `frag/`.
   if (path.includes('#')) throw invalidPath('a request target cannot contain "#"');
   if (path !== DAV_PREFIX && !path.startsWith(`${DAV_PREFIX}/`)) throw invalidPath('it lies outside /dav/');
   const rest = path.slice(DAV_PREFIX.length);
-  const segments = rest
-    .split('/')
-    .filter((part) => part !== '')
-    .map(decodeName);
-  if (Buffer.byteLength(segments.join('/')) > MAX_PATH_BYTES) {
+  const segments: string[] = [];
+  let bytes = 0;
+  for (const part of rest.split('/')) {
+    if (part === '') continue;
+    const name = decodeName(part);
+    bytes += (segments.length === 0 ? 0 : 1) + Buffer.byteLength(name);
+    segments.push(name);
+  }
+  if (bytes > MAX_PATH_BYTES) {
     throw new SesameError('DAV_URI_TOO_LONG', `A path may be at most ${MAX_PATH_BYTES} bytes long.`);
   }
   return { segments, trailingSlash: rest.endsWith('/') || segments.length === 0 };
