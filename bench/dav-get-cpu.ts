@@ -13,8 +13,8 @@
  * `wrk` (Debian) drives each in turn, alternating, for BENCH_ROUNDS rounds of
  * BENCH_SECONDS; the figure is this process's CPU time (user + system) per
  * request over the window, which the load of other processes skews far less
- * than requests per second. Last, a V8 CPU profile of one more Sésame round
- * prints the self time per request by module. Measures only: it changes
+ * than requests per second. Last, a V8 CPU profile of one more round of each
+ * Sésame peer prints the self time per request by module. Measures only: it changes
  * nothing it measures.
  */
 import fs from 'node:fs';
@@ -184,6 +184,7 @@ async function main(): Promise<void> {
       );
     }
     await profileModules(peers[0]!, tmp);
+    await profileModules(peers[1]!, tmp);
   } finally {
     for (const server of sesame.servers) await server.close();
     fs.rmSync(tmp, { recursive: true, force: true });
