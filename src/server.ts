@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './context.js';
 import { openDatabase } from './db/database.js';
 import { openServerKey, type ServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
+import { VerifiedCredentials } from './auth/verified-credentials.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './throttle/throttle.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
@@ -113,7 +114,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
         now: () => clock.now(),
       })
     : null;
-  const services: Services = { db, key, clock, usage, config, oidc };
+  const services: Services = { db, key, clock, usage, verified: new VerifiedCredentials(), config, oidc };
   const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());

@@ -173,17 +173,8 @@ export const PolicyReply = Type.Object({
   requireTwoFactorForLocalAccounts: Type.Boolean(),
 });
 
-export const PolicyBody = Type.Partial(
-  Type.Object({
-    appPasswordLifetimeDays: Type.Integer(),
-    maxActiveAppPasswords: Type.Integer(),
-    revokeAppPasswordsOnPasswordChange: Type.Boolean(),
-    allowPrimaryPasswordOverBasic: Type.Boolean(),
-    storageQuotaBytes: Type.Integer(),
-    requireTwoFactorForLocalAccounts: Type.Boolean(),
-  }),
-  { additionalProperties: false, minProperties: 1 },
-);
+/** Any of the policy's settings, at least one; the domain checks the ranges (POLICY_INVALID). */
+export const PolicyBody = Type.Partial(PolicyReply, { additionalProperties: false, minProperties: 1 });
 
 export const AuditQuery = Type.Object(
   {

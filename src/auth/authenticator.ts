@@ -1,13 +1,18 @@
 /**
  * The one authenticator of every Basic-auth endpoint (SPEC §2, §3).
  *
- * Order: parse the header, then one prepared statement reads the throttle
- * counters and the app password found by its keyed hash, joined with its
- * owner; throttling decides first (429 without checking), then the app
- * password, then, only where policy allows, the primary password of a local
- * account without 2FA (never while the policy requires 2FA of local accounts). Every failure — unknown user, wrong secret, expired,
- * revoked, wrong application, disabled account, malformed header — does the
- * same work and ends in the same UNAUTHENTICATED error.
+ * Order: parse the header and key the secret (HMAC). A credential this
+ * process verified before is reused when one tiny read shows that nothing
+ * which could change its outcome has been written since (the auth-state
+ * version, bumped by database triggers) and it has not expired. Otherwise
+ * one prepared statement reads the throttle counters and the app password
+ * found by its keyed hash, joined with its owner; throttling decides first
+ * (429 without checking), then the app password, then, only where policy
+ * allows, the primary password of a local account without 2FA (never while
+ * the policy requires 2FA of local accounts). Every failure — unknown user,
+ * wrong secret, expired, revoked, wrong application, disabled account,
+ * malformed header — does the same work and ends in the same
+ * UNAUTHENTICATED error; failures are never remembered.
  */
 import { SesameError } from '../errors.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -15,17 +20,25 @@ import { checkAppPassword, type AcceptedApplications } from '../app-passwords/ve
 import { checkAccountPassword } from '../accounts/primary-password.js';
 import { usernameKey } from '../accounts/username.js';
 import { getPolicy } from '../policy/policy.js';
-import { bindIfUnassigned, readForBasicAuth, type BasicAuthCandidate } from '../repositories/app-passwords.js';
+import {
+  bindIfUnassigned,
+  readForBasicAuth,
+  type BasicAuthCandidate,
+  type BasicAuthRead,
+} from '../repositories/app-passwords.js';
+import { readAuthStateVersion } from '../repositories/auth-state.js';
 import { findUserByKey } from '../repositories/users.js';
 import { guardedAttempt, type AttemptGuard } from '../throttle/guarded-attempt.js';
-import { throttleStateOf } from '../throttle/throttle.js';
+import { isClean, throttleStateOf } from '../throttle/throttle.js';
 import type { UsageRecorder } from '../connections/usage-recorder.js';
 import type { Context } from '../context.js';
 import type { Principal } from './principal.js';
 import { parseBasicAuthorization, type BasicCredentials } from './basic-header.js';
+import type { VerifiedCredentials } from './verified-credentials.js';
 
 export interface AuthContext extends Context {
   usage: UsageRecorder;
+  verified: VerifiedCredentials;
 }
 
 export interface BasicAttempt {
@@ -40,13 +53,26 @@ export function unauthenticated(): SesameError {
   return new SesameError('UNAUTHENTICATED', 'Authentication required: use your username and an app password.');
 }
 
+/** What a verified credential is remembered by: its keyed hash, the address and what the endpoint accepts. */
+function verifiedKey(secretHash: string, attempt: BasicAttempt): string {
+  const applications = attempt.applications;
+  const accepted = applications === null ? '*' : `${applications.accepted.join(',')}>${applications.binding}`;
+  return `${secretHash} ${attempt.ip} ${accepted}`;
+}
+
 export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt): Promise<Principal> {
   const parsed = parseBasicAuthorization(attempt.authorization);
   if (parsed.kind === 'absent') throw unauthenticated();
   const credentials = parsed.kind === 'basic' ? parsed.credentials : null;
+  const secretHash = ctx.key.hashAppPassword(credentials?.password ?? '');
+  const cacheKey = credentials === null ? null : verifiedKey(secretHash, attempt);
+  if (credentials !== null && cacheKey !== null) {
+    const reused = await reuseVerified(ctx, cacheKey, credentials, attempt);
+    if (reused !== null) return reused;
+  }
   const key = credentials === null ? null : usernameKey(credentials.username);
-  let candidate: BasicAuthCandidate | null = null;
-  return guardedAttempt(
+  let read: BasicAuthRead | null = null;
+  const principal = await guardedAttempt(
     ctx,
     {
       ip: attempt.ip,
@@ -57,15 +83,75 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
     },
     (guard) =>
       credentials !== null && key !== null
-        ? verifyBasicCredentials(ctx, credentials, key, candidate, attempt, guard)
+        ? verifyBasicCredentials(ctx, credentials, key, read?.candidate ?? null, attempt, guard)
         : Promise.resolve(null),
     unauthenticated,
     async (keys, now) => {
-      const read = await readForBasicAuth(ctx.db, ctx.key.hashAppPassword(credentials?.password ?? ''), keys);
-      candidate = read.candidate;
+      read = await readForBasicAuth(ctx.db, secretHash, keys);
       return throttleStateOf(read.throttle, now);
     },
   );
+  if (cacheKey !== null && credentials !== null && key !== null && read !== null) {
+    rememberVerified(ctx, cacheKey, read, principal, credentials.username, key, attempt);
+  }
+  return principal;
+}
+
+/**
+ * A credential verified before, reused without the lookup: only while no
+ * write that could change its outcome has committed since (the auth-state
+ * version is the one it was verified at) and it has not expired. Anything
+ * else, a username spelled to another key included, takes the full path.
+ */
+async function reuseVerified(
+  ctx: AuthContext,
+  cacheKey: string,
+  credentials: BasicCredentials,
+  attempt: BasicAttempt,
+): Promise<Principal | null> {
+  const entry = ctx.verified.find(cacheKey);
+  if (entry === undefined) return null;
+  const version = await readAuthStateVersion(ctx.db);
+  if (entry.version !== version || entry.expiresAt <= ctx.clock.now()) {
+    ctx.verified.forget(cacheKey);
+    return null;
+  }
+  if (credentials.username !== entry.username && usernameKey(credentials.username) !== entry.usernameKey) return null;
+  await ctx.usage.record({
+    appPasswordId: entry.principal.appPasswordId,
+    userId: entry.principal.userId,
+    usernameKey: entry.usernameKey,
+    application: entry.application,
+    ip: attempt.ip,
+    client: attempt.client,
+    lastWrittenAt: entry.lastUsedAt,
+  });
+  return entry.principal;
+}
+
+/** Remembers an app-password success that bound nothing and met a clean throttle state, at the version it was read at. */
+function rememberVerified(
+  ctx: AuthContext,
+  cacheKey: string,
+  read: BasicAuthRead,
+  principal: Principal,
+  username: string,
+  key: string,
+  attempt: BasicAttempt,
+): void {
+  const candidate = read.candidate;
+  if (principal.via !== 'app-password' || candidate === null) return;
+  if (attempt.applications !== null && candidate.application === null) return;
+  if (!isClean(throttleStateOf(read.throttle, ctx.clock.now()))) return;
+  ctx.verified.remember(cacheKey, {
+    version: read.version,
+    expiresAt: candidate.expiresAt,
+    username,
+    usernameKey: key,
+    principal,
+    application: attempt.applications === null ? null : candidate.application,
+    lastUsedAt: candidate.lastUsedAt,
+  });
 }
 
 async function verifyBasicCredentials(

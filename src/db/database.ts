@@ -72,10 +72,15 @@ function withPreparedStatements(file: SqliteDatabase.Database): SqliteDialectCon
 }
 
 /**
- * Runs one read-only statement prepared once per connection and returns its
- * rows: synchronously on SQLite, as a promise on PostgreSQL.
+ * Runs one read-only statement prepared once per connection: synchronously
+ * on SQLite, as a promise on PostgreSQL. `rows` returns its rows as objects;
+ * `value` the first column of its first row (undefined without one), built
+ * into no object at all.
  */
-export type DirectReader = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]>;
+export interface DirectReader {
+  rows(sql: string, parameters: readonly unknown[]): unknown[] | Promise<unknown[]>;
+  value(sql: string, parameters: readonly unknown[]): unknown;
+}
 
 const directReaders = new WeakMap<Db, DirectReader>();
 
@@ -99,20 +104,24 @@ function statementName(sql: string): string {
 
 function postgresDirectReader(pool: pg.Pool, onQuery: DatabaseOptions['onQuery']): DirectReader {
   const names = new Map<string, string>();
-  return async (sql, parameters) => {
+  const run = async (sql: string, parameters: readonly unknown[], rowMode?: 'array') => {
     let name = names.get(sql);
     if (name === undefined) {
       name = statementName(sql);
       names.set(sql, name);
     }
-    const started = performance.now();
-    const result = await pool.query({ name, text: sql, values: [...parameters] });
+    const started = onQuery ? performance.now() : 0;
+    const result = await pool.query({ name, text: sql, values: [...parameters], ...(rowMode ? { rowMode } : {}) });
     onQuery?.({
       level: 'query',
       query: CompiledQuery.raw(sql, [...parameters]),
       queryDurationMillis: performance.now() - started,
     });
     return result.rows as unknown[];
+  };
+  return {
+    rows: (sql, parameters) => run(sql, parameters),
+    value: async (sql, parameters) => ((await run(sql, parameters, 'array'))[0] as unknown[] | undefined)?.[0],
   };
 }
 
@@ -124,22 +133,31 @@ function sqliteDirectReader(file: string, onQuery: DatabaseOptions['onQuery']): 
   connection.pragma(`mmap_size = ${MMAP_BYTES}`);
   connection.pragma(`cache_size = -${READ_CACHE_KIB}`);
   const statements = new Map<string, SqliteDatabase.Statement>();
-  const read = (sql: string, parameters: readonly unknown[]) => {
-    let statement = statements.get(sql);
+  const values = new Map<string, SqliteDatabase.Statement>();
+  const prepared = (cache: Map<string, SqliteDatabase.Statement>, sql: string, pluck: boolean) => {
+    let statement = cache.get(sql);
     if (!statement) {
-      statement = connection.prepare(sql);
-      if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+      statement = connection.prepare(sql).pluck(pluck);
+      if (cache.size < STATEMENT_CACHE_SIZE) cache.set(sql, statement);
     }
+    return statement;
+  };
+  const observed = <T>(sql: string, parameters: readonly unknown[], run: () => T): T => {
+    if (!onQuery) return run();
     const started = performance.now();
-    const rows = statement.all(...parameters);
-    onQuery?.({
+    const result = run();
+    onQuery({
       level: 'query',
       query: CompiledQuery.raw(sql, [...parameters]),
       queryDurationMillis: performance.now() - started,
     });
-    return rows;
+    return result;
   };
-  return Object.assign(read, { close: () => connection.close() });
+  return {
+    rows: (sql, parameters) => observed(sql, parameters, () => prepared(statements, sql, false).all(...parameters)),
+    value: (sql, parameters) => observed(sql, parameters, () => prepared(values, sql, true).get(...parameters)),
+    close: () => connection.close(),
+  };
 }
 
 function sqliteFile(dataDir: string): string {

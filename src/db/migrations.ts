@@ -4,6 +4,7 @@
  * bigint); a migration, once released, is never edited.
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { authStateVersion } from './auth-state-version.js';
 import { rekeyUsernames } from './rekey-usernames.js';
 
 const initial: Migration = {
@@ -248,6 +249,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '004_strong_sign_in': strongSignIn,
   '005_username_keys': usernameKeys,
   '006_oidc': oidc,
+  '007_auth_state_version': authStateVersion,
 };
 
 export const migrationProvider: MigrationProvider = {

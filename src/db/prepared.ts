@@ -8,18 +8,22 @@
  * compiling once tells which parameter slot each fills. Never for writes.
  */
 import type { CompiledQuery, Compilable } from 'kysely';
-import { directReaderOf, type Db } from './database.js';
+import { directReaderOf, type Db, type DirectReader } from './database.js';
 
 const MARKER = '\u0000sesame-parameter-';
 
-/** `build` receives one placeholder per argument name and must use each as a plain value. */
-export function preparedQuery<Name extends string, Row>(
+type Build<Name extends string, Row> = (db: Db, placeholders: Record<Name, string>) => Compilable<Row>;
+type Run<Name extends string, Result> = (db: Db, values: Record<Name, unknown>) => Result;
+
+/** Compiles `build` once per handle; the returned function runs it through `read` with the values in their slots. */
+function compiledOnce<Name extends string, Row, Result>(
   names: readonly Name[],
-  build: (db: Db, placeholders: Record<Name, string>) => Compilable<Row>,
-): (db: Db, values: Record<Name, unknown>) => Promise<Row[]> {
+  build: Build<Name, Row>,
+  read: (reader: DirectReader, sql: string, parameters: unknown[]) => Result,
+): Run<Name, Result> {
   const compiled = new WeakMap<Db, { query: CompiledQuery<Row>; slots: (Name | null)[] }>();
   const placeholders = Object.fromEntries(names.map((name) => [name, `${MARKER}${name}`])) as Record<Name, string>;
-  return async (db, values) => {
+  return (db, values) => {
     let entry = compiled.get(db);
     if (!entry) {
       const query = build(db, placeholders).compile();
@@ -31,6 +35,22 @@ export function preparedQuery<Name extends string, Row>(
     }
     const { query, slots } = entry;
     const parameters = slots.map((slot, i) => (slot === null ? query.parameters[i] : values[slot]));
-    return (await directReaderOf(db)(query.sql, parameters)) as Row[];
+    return read(directReaderOf(db), query.sql, parameters);
   };
+}
+
+/** `build` receives one placeholder per argument name and must use each as a plain value. */
+export function preparedQuery<Name extends string, Row>(
+  names: readonly Name[],
+  build: Build<Name, Row>,
+): Run<Name, Promise<Row[]>> {
+  return compiledOnce(names, build, async (reader, sql, parameters) => (await reader.rows(sql, parameters)) as Row[]);
+}
+
+/** A query of one column and at most one row: its value, or undefined without a row. */
+export function preparedValue<Name extends string, Row>(
+  names: readonly Name[],
+  build: Build<Name, Row>,
+): Run<Name, Promise<unknown>> {
+  return compiledOnce(names, build, async (reader, sql, parameters) => reader.value(sql, parameters));
 }

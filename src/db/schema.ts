@@ -199,6 +199,12 @@ export interface OidcSessionsTable {
   id_token: string | null;
 }
 
+/** One row (id 1): bumped by triggers on every write that can change a Basic-auth outcome (db/auth-state-version.ts). */
+export interface AuthStateTable {
+  id: number;
+  version: number;
+}
+
 export interface Database {
   users: UsersTable;
   app_passwords: AppPasswordsTable;
@@ -215,4 +221,5 @@ export interface Database {
   oidc_accounts: OidcAccountsTable;
   oidc_login_states: OidcLoginStatesTable;
   oidc_sessions: OidcSessionsTable;
+  auth_state: AuthStateTable;
 }

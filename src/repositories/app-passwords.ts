@@ -246,6 +246,8 @@ export interface BasicAuthRead {
   candidate: BasicAuthCandidate | null;
   /** The throttle counters of the attempt's keys, read in the same statement (the one exception to "one table per module"). */
   throttle: ThrottleReading;
+  /** The auth-state version of the snapshot this was read from (repositories/auth-state.ts). */
+  version: number;
 }
 
 const basicAuthStatement = preparedQuery(['secretHash', 'ipKey', 'ipUserKey', 'accountKey'] as const, (db, p) => {
@@ -272,14 +274,20 @@ const basicAuthStatement = preparedQuery(['secretHash', 'ipKey', 'ipUserKey', 'a
       counter('failures', p.ipUserKey).as('ip_user_failures'),
       counter('blocked_until', p.ipUserKey).as('ip_user_blocked_until'),
       counter('failures', p.accountKey).as('account_failures'),
+      db
+        .selectFrom('auth_state')
+        .select('version')
+        .where('auth_state.id', '=', (eb) => eb.lit(1))
+        .as('auth_version'),
     ]);
 });
 
 /**
  * The hot path's one statement, prepared once: the password by its keyed
- * hash joined with its owner (null when no password has this hash), and
- * the throttle counters of the attempt, in every case. Nothing is cached
- * between requests: a revocation is seen at the next one.
+ * hash joined with its owner (null when no password has this hash), the
+ * throttle counters of the attempt, in every case, and the auth-state
+ * version of this same snapshot, so that a success reused later is known
+ * to rest on exactly what was read here.
  */
 export async function readForBasicAuth(
   db: Db,
@@ -317,5 +325,6 @@ export async function readForBasicAuth(
       ipUserBlockedUntil: present(row.ip_user_blocked_until, keys.ipUser),
       accountFailures: present(row.account_failures, keys.account),
     },
+    version: Number(row.auth_version),
   };
 }

@@ -14,3 +14,8 @@ export async function setMetaOnce(db: Db, key: string, value: string): Promise<s
   const row = await db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirstOrThrow();
   return row.value;
 }
+
+/** Whether the key has a value. */
+export async function hasMeta(db: Db, key: string): Promise<boolean> {
+  return (await db.selectFrom('meta').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
+}

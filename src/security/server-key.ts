@@ -13,7 +13,7 @@ import path from 'node:path';
 import { SesameError } from '../errors.js';
 import { preparePrivateDirectory } from './private-files.js';
 import type { Db } from '../db/database.js';
-import { setMetaOnce } from '../repositories/meta.js';
+import { hasMeta, setMetaOnce } from '../repositories/meta.js';
 
 export interface ServerKey {
   /** HMAC-SHA-256 of an app-password secret, hex: what is stored and looked up. */
@@ -139,7 +139,7 @@ export function loadServerKey(options: KeySource): ServerKey {
 
 /** Whether the database was already set up with a key. */
 export async function isKeyRecorded(db: Db): Promise<boolean> {
-  return (await db.selectFrom('meta').select('key').where('key', '=', FINGERPRINT_META).executeTakeFirst()) !== undefined;
+  return hasMeta(db, FINGERPRINT_META);
 }
 
 /** Records the key's fingerprint on first start; refuses a different key afterwards. */

@@ -82,6 +82,21 @@ export function throttleStateOf(reading: ThrottleReading, now: number): Throttle
   };
 }
 
+/**
+ * A state that lets any success through at once and leaves nothing to clear
+ * after it: no block on the address or the (address, user) pair, no failure
+ * of the pair, the account below its cap. Such a state changes only by a
+ * throttle write; blocks running out only keep it so.
+ */
+export function isClean(state: ThrottleState): boolean {
+  return (
+    state.ipRetryAfterS === 0 &&
+    state.ipUserRetryAfterS === 0 &&
+    state.ipUserFailures === 0 &&
+    state.accountFailures < ACCOUNT_FAILURE_LIMIT
+  );
+}
+
 /** The read-only gate of an attempt: one query, no write. */
 export async function readThrottle(db: Db, keys: ThrottleKeys, now: number): Promise<ThrottleState> {
   const counters = await readCounters(

@@ -21,31 +21,45 @@ for (const dialect of DIALECTS) {
     });
     after(() => server.close());
 
-    it('accepts, after PUT /me/password returns, no session but the caller’s, however many sign-ins with the old password raced it', async () => {
-      const user = await addUser(server, 'racer', PASSWORD);
-      const caller = await openSession(server, user.id);
+    /**
+     * Four clients signing in as `username` in a loop from their own
+     * addresses, until `stop()`; the cookies of the sessions they opened.
+     */
+    function signInLoops(username: string, subnet: number): { cookies: string[]; stop(): Promise<void> } {
       const cookies: string[] = [];
-      let changing = true;
-      const signInLoop = async (from: string) => {
-        while (changing) {
+      let running = true;
+      const loop = async (from: string) => {
+        while (running) {
           const reply = await request(server.url, '/api/v1/session', {
             method: 'POST',
-            body: { username: 'racer', password: PASSWORD },
+            body: { username, password: PASSWORD },
             from,
           });
           const cookie = reply.headers['set-cookie']?.[0]?.split(';')[0];
           if (reply.status === 200 && cookie) cookies.push(cookie);
         }
       };
-      const loops = ['127.0.9.1', '127.0.9.2', '127.0.9.3', '127.0.9.4'].map(signInLoop);
+      const loops = [1, 2, 3, 4].map((host) => loop(`127.0.${subnet}.${host}`));
+      return {
+        cookies,
+        async stop() {
+          running = false;
+          await Promise.all(loops);
+        },
+      };
+    }
+
+    it('accepts, after PUT /me/password returns, no session but the caller’s, however many sign-ins with the old password raced it', async () => {
+      const user = await addUser(server, 'racer', PASSWORD);
+      const caller = await openSession(server, user.id);
+      const { cookies, stop } = signInLoops('racer', 9);
       await new Promise((resolve) => setTimeout(resolve, 300));
       const change = await caller.call('/api/v1/me/password', {
         method: 'PUT',
         body: { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
       });
-      changing = false;
+      await stop();
       assert.equal(change.status, 200, change.text);
-      await Promise.all(loops);
       assert.ok(cookies.length > 0, 'some sign-ins with the old password succeeded before the change');
       for (const cookie of cookies) {
         const me = await request(server.url, '/api/v1/me', { headers: { cookie } });
@@ -74,6 +88,39 @@ for (const dialect of DIALECTS) {
         }
         const used = await forwardAuth(server, 'webdav', 'creator', reply.json.password, `127.0.10.${i + 1}`);
         assert.equal(used.status, 401, 'a password created before the change committed still works');
+      }
+    });
+
+    it('accepts, after an administrator disables the account, none of the sessions or app passwords that raced the disabling', async () => {
+      const user = await addUser(server, 'disabled-racer', PASSWORD);
+      const open = await openSession(server, user.id);
+      const { cookies, stop } = signInLoops('disabled-racer', 11);
+      let creating = true;
+      const secrets: string[] = [];
+      const creations = (async () => {
+        for (let i = 0; creating; i++) {
+          const reply = await open.call('/api/v1/app-passwords', { method: 'POST', body: { name: `Racing ${i}` } });
+          if (reply.status === 201) secrets.push(reply.json.password);
+        }
+      })();
+      while (cookies.length < 2 || secrets.length < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      const disabled = await admin.call(`/api/v1/admin/users/${user.id}/disable`, { method: 'POST' });
+      creating = false;
+      await Promise.all([stop(), creations]);
+      assert.equal(disabled.status, 200, disabled.text);
+      const again = await request(server.url, '/api/v1/session', {
+        method: 'POST',
+        body: { username: 'disabled-racer', password: PASSWORD },
+        from: '127.0.12.1',
+      });
+      assertError(again, 401, 'INVALID_CREDENTIALS');
+      for (const cookie of [...cookies, open.cookie]) {
+        const me = await request(server.url, '/api/v1/me', { headers: { cookie } });
+        assert.equal(me.status, 401, `a session of the disabled account still works: ${me.text}`);
+      }
+      for (const [i, secret] of secrets.entries()) {
+        const used = await forwardAuth(server, 'webdav', 'disabled-racer', secret, `127.0.13.${(i % 250) + 1}`);
+        assert.equal(used.status, 401, 'an app password of the disabled account still works');
       }
     });
 

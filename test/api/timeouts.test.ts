@@ -2,13 +2,18 @@
  * Client time limits over real loopback sockets: a body trickled byte by byte
  * is cut with 408 REQUEST_TIMEOUT, a body that keeps flowing is not (there is
  * no limit on a request's total time), a silent connection is closed, and
- * headers that never finish are answered 408. The limits are shortened for
- * the test; the defaults are in src/http/timeouts.ts and docs/SECURITY.md.
+ * headers that never finish are answered 408 — on the JSON API and on a
+ * WebDAV upload, which the limits are tuned for (a trickled PUT is cut and
+ * leaves no file; a slow PUT that keeps flowing is stored whole). The limits
+ * are shortened for the test; the defaults are in src/http/timeouts.ts and
+ * docs/SECURITY.md.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { basic } from '../helpers/http.js';
+import { davAccount, rawRequest, type DavAccount } from '../helpers/dav.js';
 import { DEFAULT_TIMEOUTS, serverTimeoutOptions } from '../../src/http/timeouts.js';
 
 const SHORT = { headersMs: 600, idleMs: 800, bodyWindowMs: 400, bodyMinBytes: 64 };
@@ -94,6 +99,41 @@ describe('client time limits', () => {
     assert.ok(pieces.length * 100 > 3 * SHORT.bodyWindowMs, 'the body spans several windows');
     assert.doesNotMatch(result.received, /^HTTP\/1\.1 408 /);
     assert.match(result.received, /^HTTP\/1\.1 (400|401) /, 'the request was read to its end and answered');
+  });
+
+  /** The head of a WebDAV PUT of `length` bytes, sent by hand. */
+  function davPutHead(account: DavAccount, target: string, length: number): string {
+    return (
+      `PUT ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${basic(account.username, account.password).authorization}\r\n` +
+      `Content-Length: ${length}\r\nConnection: close\r\n\r\n`
+    );
+  }
+
+  it('cuts a WebDAV PUT trickled one byte at a time with 408, leaving no file', async () => {
+    const alice = await davAccount(server, 'trickler');
+    const body = 'x'.repeat(200);
+    const result = await exchange(server.url, (socket) => {
+      socket.write(davPutHead(alice, '/dav/slow.txt', body.length));
+      trickle(socket, [...body], 100);
+    });
+    assert.match(result.received, /^HTTP\/1\.1 408 /);
+    assert.ok(result.closedAfterMs < 3_000, `cut after ${result.closedAfterMs} ms`);
+    assert.equal((await rawRequest(server, alice, 'GET', '/dav/slow.txt')).status, 404);
+    const listing = await rawRequest(server, alice, 'PROPFIND', '/dav/', { headers: { depth: '1' } });
+    assert.doesNotMatch(listing.text, /slow\.txt|\.tmp/);
+  });
+
+  it('does not cut a WebDAV PUT that keeps flowing over many windows, and stores it whole', async () => {
+    const alice = await davAccount(server, 'slow-uploader');
+    const body = Array.from({ length: 6_000 }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
+    const pieces = body.match(/[\s\S]{1,400}/g)!;
+    const result = await exchange(server.url, (socket) => {
+      socket.write(davPutHead(alice, '/dav/flowing.txt', body.length));
+      trickle(socket, pieces, 100);
+    });
+    assert.ok(pieces.length * 100 > 3 * SHORT.bodyWindowMs, 'the body spans several windows');
+    assert.match(result.received, /^HTTP\/1\.1 201 /);
+    assert.equal((await rawRequest(server, alice, 'GET', '/dav/flowing.txt')).text, body);
   });
 
   it('answers 408 REQUEST_TIMEOUT to headers that never finish', async () => {

@@ -3,15 +3,21 @@
 // to at most one write transaction per minute, aggregated per (IP, client,
 // application) into recent connections, with the password's last use, and
 // nothing pending is lost on stop(). Statements are counted with onQuery.
+// The user and the passwords are made through the domain (createUser,
+// createAppPassword), as the server makes them.
 import { describe, it, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { UsageRecorder, USAGE_WRITE_INTERVAL_MS, type CredentialUse } from '../../src/connections/usage-recorder.js';
+import { createServerKey } from '../../src/security/server-key.js';
+import { createUser } from '../../src/accounts/users.js';
+import { createAppPassword } from '../../src/app-passwords/store.js';
+import { SYSTEM_ACTOR } from '../../src/audit/audit-log.js';
+import type { Context } from '../../src/context.js';
 import { DIALECTS, ManualClock, createPostgresDatabase, tempDir } from '../helpers/server.js';
 
-const USER_ID = crypto.randomUUID();
 const T0 = Date.UTC(2026, 0, 15, 9, 30, 0);
 
 interface Place {
@@ -28,10 +34,6 @@ const PLACES: readonly Place[] = [
   { ip: '192.0.2.10', client: 'curl/8.5.0', application: '' },
 ];
 
-function use(appPasswordId: string | null, place: Place, lastWrittenAt: number | null = null): CredentialUse {
-  return { appPasswordId, userId: USER_ID, usernameKey: 'alice', ...place, lastWrittenAt };
-}
-
 for (const dialect of DIALECTS) {
   describe(`usage recorder (${dialect})`, () => {
     let db: Db;
@@ -42,25 +44,19 @@ for (const dialect of DIALECTS) {
     const transactions = () => statements.filter((s) => /^(begin|start transaction)\b/i.test(s)).length;
     const writes = () => statements.filter((s) => /^(insert|update|delete)\b/i.test(s)).length;
 
+    let ctx: Context;
+    let userId: string;
+
+    function use(appPasswordId: string | null, place: Place, lastWrittenAt: number | null = null): CredentialUse {
+      return { appPasswordId, userId, usernameKey: 'alice', ...place, lastWrittenAt };
+    }
+
     before(async () => {
       dataDir = tempDir('sesame-usage-');
       const databaseUrl = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
       db = await openDatabase({ databaseUrl, dataDir, onQuery: (event) => statements.push(event.query.sql.trim()) });
-      await db
-        .insertInto('users')
-        .values({
-          id: USER_ID,
-          username: 'alice',
-          username_key: 'alice',
-          role: 'user',
-          auth_source: 'local',
-          password_hash: null,
-          totp_secret: null,
-          disabled_at: null,
-          password_changed_at: null,
-          created_at: T0 - 86_400_000,
-        })
-        .execute();
+      ctx = { db, key: createServerKey(crypto.randomBytes(32)), clock: new ManualClock(T0 - 86_400_000) };
+      userId = (await createUser(ctx, { username: 'alice', password: 'correct horse battery', role: 'user' }, SYSTEM_ACTOR)).id;
     });
     after(async () => {
       await db.destroy();
@@ -71,30 +67,16 @@ for (const dialect of DIALECTS) {
     });
 
     async function newAppPassword(): Promise<string> {
-      const id = crypto.randomUUID();
-      await db
-        .insertInto('app_passwords')
-        .values({
-          id,
-          user_id: USER_ID,
-          name: `Mon WebDAV ${id}`,
-          name_key: `mon webdav ${id}`,
-          secret_hash: crypto.randomBytes(32).toString('hex'),
-          application: 'webdav',
-          assigned_at: T0 - 1000,
-          assigned_by: 'user',
-          created_at: T0 - 1000,
-          expires_at: T0 + 365 * 86_400_000,
-          revoked_at: null,
-          revoked_reason: null,
-          last_used_at: null,
-          last_used_ip: null,
-          last_used_client: null,
-          last_used_application: null,
-        })
-        .execute();
+      const actor = { userId, name: 'alice', ip: '127.0.0.1', client: 'test' };
+      const created = await createAppPassword(
+        ctx,
+        userId,
+        { name: `Mon WebDAV ${crypto.randomUUID()}`, application: 'webdav' },
+        actor,
+        'cli',
+      );
       statements.length = 0;
-      return id;
+      return created.appPassword.id;
     }
 
     function newRecorder(clock: ManualClock): UsageRecorder {
@@ -178,7 +160,7 @@ for (const dialect of DIALECTS) {
         assert.equal(row.count, e.count, `count for ${row.ip} ${row.client}`);
         assert.equal(row.first_seen, e.firstSeen);
         assert.equal(row.last_seen, e.lastSeen);
-        assert.equal(row.user_id, USER_ID);
+        assert.equal(row.user_id, userId);
         assert.equal(row.username_key, 'alice');
         assert.equal(row.method, 'app-password');
         assert.equal(row.outcome, 'success');
@@ -280,7 +262,7 @@ for (const dialect of DIALECTS) {
       assert.equal(primary.length, 1);
       assert.equal(primary[0]?.credential, '');
       assert.equal(primary[0]?.count, 1);
-      assert.equal(primary[0]?.user_id, USER_ID);
+      assert.equal(primary[0]?.user_id, userId);
     });
 
     // Cross-node coalescing and failures that must not fail a request.

@@ -1,0 +1,58 @@
+/**
+ * The per-process memory of app-password credentials verified against the
+ * database, so that a client repeating the same credential skips the
+ * lookup. Never a time-based cache: an entry is reused only while the
+ * auth-state version read at the request equals the version of the very
+ * snapshot it was verified against (db/auth-state-version.ts), and while
+ * it has not expired by the clock. Holds no secret: entries are found by
+ * the keyed hash of the app password, never by the password itself. Bounded:
+ * the least recently used entry goes first.
+ */
+import type { Principal } from './principal.js';
+
+/** Enough for every sync client of a large installation; each entry is a few hundred bytes. */
+export const VERIFIED_CREDENTIALS_CAPACITY = 4096;
+
+export interface VerifiedCredential {
+  /** The auth-state version of the snapshot the credential was verified against. */
+  version: number;
+  expiresAt: number;
+  /** The username as sent when verified; another spelling must map to `usernameKey` to match. */
+  username: string;
+  usernameKey: string;
+  principal: Extract<Principal, { via: 'app-password' }>;
+  /** The application its uses are recorded under (null where the endpoint names none). */
+  application: string | null;
+  /** The password's last recorded use, as read at verification (the usage recorder takes the later of this and its own). */
+  lastUsedAt: number | null;
+}
+
+export class VerifiedCredentials {
+  private readonly entries = new Map<string, VerifiedCredential>();
+
+  constructor(readonly capacity = VERIFIED_CREDENTIALS_CAPACITY) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The entry, now the most recently used; still to be validated by the caller against the current version. */
+  find(key: string): VerifiedCredential | undefined {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  remember(key: string, entry: VerifiedCredential): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+}
