@@ -6,7 +6,9 @@
  * snapshot it was verified against (db/auth-state-version.ts), and while
  * it has not expired by the clock. Holds no secret: entries are found by
  * the keyed hash of the app password, never by the password itself. Bounded:
- * the least recently used entry goes first.
+ * past its capacity the entry verified longest ago goes first (a reuse does
+ * not reorder entries: that would cost two map operations per request, and
+ * an entry dropped early only costs one more lookup).
  */
 import type { Principal } from './principal.js';
 
@@ -36,14 +38,9 @@ export class VerifiedCredentials {
     return this.entries.size;
   }
 
-  /** The entry, now the most recently used; still to be validated by the caller against the current version. */
+  /** The entry, still to be validated by the caller against the current version. */
   find(key: string): VerifiedCredential | undefined {
-    const entry = this.entries.get(key);
-    if (entry !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
-    return entry;
+    return this.entries.get(key);
   }
 
   remember(key: string, entry: VerifiedCredential): void {

@@ -50,7 +50,7 @@ interface Subject {
   userId: string;
   appPasswordId: string;
   secret: string;
-  /** Another user, for rows that must belong to someone. */
+  /** Another user, to move the password to. */
   spareUserId: string;
   from: string;
 }
@@ -64,6 +64,7 @@ for (const dialect of DIALECTS) {
     let lookups = 0;
     let versionReads = 0;
     let counter = 0;
+    let spareUserId: string;
 
     function observe(event: LogEvent): void {
       const text = event.query.sql;
@@ -81,6 +82,7 @@ for (const dialect of DIALECTS) {
         nodeA = await startServer({ dialect, dataDir, secretKeyHex, clock, onQuery: observe });
         nodeB = await startServer({ dialect, dataDir, secretKeyHex, clock });
       }
+      spareUserId = (await addUser(nodeB, `spare${dialect}`)).id;
     });
     after(async () => {
       await nodeB?.close();
@@ -104,7 +106,6 @@ for (const dialect of DIALECTS) {
     async function cachedCredential(): Promise<Subject> {
       const username = `user${dialect}${counter++}`;
       const user = await addUser(nodeB, username);
-      const spare = await addUser(nodeB, `spare${dialect}${counter++}`);
       const created = await createAppPassword(
         nodeB.server.services,
         user.id,
@@ -117,7 +118,7 @@ for (const dialect of DIALECTS) {
         userId: user.id,
         appPasswordId: created.appPassword.id,
         secret: created.secret,
-        spareUserId: spare.id,
+        spareUserId,
         from: freshIp(),
       };
       const first = await useOnA(subject);
@@ -170,11 +171,11 @@ for (const dialect of DIALECTS) {
 
     /** The row of `table` a write is made on; with `removable`, one that can be deleted without touching the subject's credential (except app_passwords: its own). */
     async function rowOf(table: string, subject: Subject, removable = false): Promise<{ column: string; value: string }> {
-      if (table === 'users')
-        return removable ? { column: 'id', value: subject.spareUserId } : { column: 'id', value: subject.userId };
+      if (table === 'users' && !removable) return { column: 'id', value: subject.userId };
       if (table === 'app_passwords') return { column: 'id', value: subject.appPasswordId };
-      // Rows made before the credential was verified, so that making them invalidated nothing it relies on.
-      return { column: table === 'throttle' ? 'key' : 'user_id', value: await readyRow(table, subject) };
+      // Rows made before the credential is verified again, so that making them invalidated nothing it relies on.
+      const column = table === 'users' ? 'id' : table === 'throttle' ? 'key' : 'user_id';
+      return { column, value: await readyRow(table, subject) };
     }
 
     const readyRows = new Map<string, string>();
@@ -206,7 +207,7 @@ for (const dialect of DIALECTS) {
           await db
             .insertInto('oidc_accounts')
             .values({
-              user_id: subject.spareUserId,
+              user_id: subject.userId,
               issuer: 'https://idp.example',
               subject: `sub-${counter++}`,
               email: null,
@@ -216,7 +217,7 @@ for (const dialect of DIALECTS) {
               created_at: clock.now(),
             })
             .execute();
-          return subject.spareUserId;
+          return subject.userId;
         default: {
           const key = `ip:203.0.113.${counter++ % 250}`;
           await db.insertInto('throttle').values({ key, failures: 1, blocked_until: 0, last_failure_at: clock.now() }).execute();
@@ -361,7 +362,7 @@ for (const dialect of DIALECTS) {
         userId: user.id,
         appPasswordId: created.appPassword.id,
         secret: created.secret,
-        spareUserId: user.id,
+        spareUserId,
         from: freshIp(),
       };
       const uses = [await useOnA(subject), await useOnA(subject), await useOnA(subject)];

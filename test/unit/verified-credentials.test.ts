@@ -1,6 +1,6 @@
 // The bound of the per-process memory of verified credentials
-// (auth/verified-credentials.ts): past its capacity, the least recently
-// used entry goes; finding an entry makes it the most recently used.
+// (auth/verified-credentials.ts): past its capacity, the entry verified
+// longest ago goes; remembering an entry again makes it the newest.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { VerifiedCredentials, type VerifiedCredential } from '../../src/auth/verified-credentials.js';
@@ -18,11 +18,11 @@ function entry(id: string): VerifiedCredential {
 }
 
 describe('verified credentials memory', () => {
-  it('holds at most its capacity, dropping the least recently used entry first', () => {
+  it('holds at most its capacity, dropping the entry verified longest ago first', () => {
     const memory = new VerifiedCredentials(2);
     memory.remember('a', entry('a'));
     memory.remember('b', entry('b'));
-    assert.equal(memory.find('a')?.principal.appPasswordId, 'a');
+    memory.remember('a', entry('a'));
     memory.remember('c', entry('c'));
     assert.equal(memory.size, 2);
     assert.equal(memory.find('b'), undefined);
