@@ -16,7 +16,7 @@ import { UsageRecorder } from './connections/usage-recorder.js';
 import { VerifiedCredentials } from './auth/verified-credentials.js';
 import { httpAuth } from './auth/http-auth.js';
 import { pruneThrottle } from './throttle/throttle.js';
-import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorsOf, registerErrorHandling } from './http/error-handler.js';
 import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { useStrictJsonBodies } from './http/json-body.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
@@ -37,7 +37,7 @@ import { oidcRoutes } from './oidc/oidc-routes.js';
 import { startRecheckSchedule } from './oidc/recheck-schedule.js';
 import { prepareFilesDirectory } from './files/local-disk-store.js';
 import { checkSurfaceRoute } from './surfaces/basic-surface.js';
-import { DAV_VERBS, davSurface } from './webdav/dav-surface.js';
+import { DAV_VERBS, davSurface, sendDavError } from './webdav/dav-surface.js';
 import { openApi } from './api/openapi.js';
 import { webUi } from './web-ui/web-ui.js';
 
@@ -97,7 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     ...serverTimeoutOptions(timeouts),
-    frameworkErrors,
+    frameworkErrors: frameworkErrorsOf({ webdav: sendDavError }),
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   for (const [verb, hasBody] of DAV_VERBS) app.addHttpMethod(verb, { hasBody });

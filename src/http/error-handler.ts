@@ -13,6 +13,8 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import { ERROR_STATUS, isSesameError, type ErrorCode } from '../errors.js';
+import { surfaceOfPath, type SurfaceId } from '../surfaces/registry.js';
+import { loggedPath } from './log-serializers.js';
 import { describeSchemaFailure } from './validation.js';
 
 /** An ASCII realm (clients read header bytes as Latin-1); the RFC 7617 charset asks for UTF-8 user names. */
@@ -99,13 +101,24 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   return sendError(request, reply, problem ?? INTERNAL);
 }
 
+/** A surface's own error format (WebDAV's XML), for the errors raised before routing under its prefixes. */
+export type SurfaceErrorSender = (request: FastifyRequest, reply: FastifyReply, error: FastifyError) => FastifyReply;
+
 /**
- * Errors Fastify raises before routing (a malformed URL): given to the
- * server as its `frameworkErrors` option, answered like every other error.
+ * Errors Fastify raises before routing (a malformed URL), given to the
+ * server as its `frameworkErrors` option: answered like every other error,
+ * in the format of the surface whose prefix the path is under.
  */
-export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (error, request, reply) => {
-  handleError(error, request, reply);
-};
+export function frameworkErrorsOf(
+  surfaces: Partial<Record<SurfaceId, SurfaceErrorSender>>,
+): NonNullable<FastifyServerOptions['frameworkErrors']> {
+  return (error, request, reply) => {
+    const surface = surfaceOfPath(loggedPath(request.url));
+    const send = surface === undefined ? undefined : surfaces[surface.id as SurfaceId];
+    if (send) send(request, reply, error);
+    else handleError(error, request, reply);
+  };
+}
 
 const SOCKET_ERRORS: Record<string, ErrorCode> = {
   HPE_HEADER_OVERFLOW: 'HEADERS_TOO_LARGE',

@@ -7,7 +7,7 @@
  * handler over the authenticated user's FileStore.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorCode } from '../errors.js';
+import { SesameError, type ErrorCode } from '../errors.js';
 import { authorize } from '../files/authorize.js';
 import type { FileStore } from '../files/file-store.js';
 import { LocalDiskStore } from '../files/local-disk-store.js';
@@ -69,7 +69,7 @@ export interface DavSurfaceOptions {
 }
 
 /** The same classification as every surface (http/error-handler.ts), written as a WebDAV XML error. */
-function sendError(request: FastifyRequest, reply: FastifyReply, error: FastifyError): FastifyReply {
+export function sendDavError(request: FastifyRequest, reply: FastifyReply, error: FastifyError): FastifyReply {
   const classified = classifyError(error);
   if (classified === null) request.log.error({ err: error }, 'WebDAV request failed');
   const problem = classified ?? { status: 500, code: 'INTERNAL' as const, message: 'Internal error.' };
@@ -91,7 +91,15 @@ export async function davSurface(app: FastifyInstance, options: DavSurfaceOption
   app.removeAllContentTypeParsers();
   // Bodies stay streams: PUT writes them to disk, XML handlers read them with their own limit.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  app.setErrorHandler((error: FastifyError, request, reply) => sendError(request, reply, error));
+  app.setErrorHandler((error: FastifyError, request, reply) => sendDavError(request, reply, error));
+  // Every path is routed for the verbs WebDAV serves (below): what reaches this handler is another method.
+  app.setNotFoundHandler((request, reply) =>
+    sendDavError(
+      request,
+      reply.header('allow', ALLOW),
+      new SesameError('DAV_METHOD_NOT_ALLOWED', `${request.method} is not a WebDAV method served here.`),
+    ),
+  );
   mountSurface(app, {
     surface: SURFACES.webdav,
     isPublic: (request) => request.method === 'OPTIONS',

@@ -48,16 +48,28 @@ for (const dialect of DIALECTS) {
         '/dav/%ZZ',
       ];
       for (const target of traversals) {
-        it(`refuses ${target} with 400 DAV_PATH_INVALID`, async () => {
+        it(`refuses ${target} with a 400 WebDAV XML error`, async () => {
           for (const method of ['GET', 'PUT', 'DELETE', 'PROPFIND']) {
             const reply = await rawRequest(server, alice, method, target, {
               headers: { depth: '0' },
               body: method === 'PUT' ? 'x' : '',
             });
-            assert.equal(reply.status, 400, `${method} ${target}: ${reply.text}`);
+            assertDavError(reply, 400);
           }
         });
       }
+
+      it('answers a method WebDAV does not serve with 405, the Allow list and an XML error (401 first without credentials)', async () => {
+        for (const method of ['SEARCH', 'POST', 'PATCH', 'TRACE']) {
+          const reply = await rawRequest(server, alice, method, '/dav/mine.txt');
+          assertDavError(reply, 405);
+          assert.match(reply.headers.allow ?? '', /PROPFIND/, `${method}: ${reply.text}`);
+          const anonymous = await rawRequest(server, null, method, '/dav/mine.txt');
+          assertDavError(anonymous, 401);
+          assert.match(anonymous.headers['www-authenticate'] ?? '', /^Basic realm="Sesame"/);
+        }
+        assert.equal((await dav(server, alice, 'GET', '/dav/mine.txt')).text, 'alice');
+      });
 
       it('reads an absolute-looking path (/dav//etc/passwd) inside the space, never the system file', async () => {
         const reply = await rawRequest(server, alice, 'GET', '/dav//etc/passwd');
