@@ -8,7 +8,9 @@
  *   without writing a new key (SQLite, and PostgreSQL with a fresh data
  *   directory);
  * - a directory where the key file should be is refused with a message
- *   naming it.
+ *   naming it;
+ * - what the WebDAV drive writes stays private too: uploads, copies and
+ *   moves 0600, folders 0700, nothing readable by others anywhere below.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +20,8 @@ import { loadConfig } from '../../src/config/config.js';
 import { buildServer } from '../../src/server.js';
 import { createUser } from '../../src/accounts/users.js';
 import { SYSTEM_ACTOR } from '../../src/audit/audit-log.js';
-import { createPostgresDatabase, tempDir } from '../helpers/server.js';
+import { createPostgresDatabase, startServer, tempDir } from '../helpers/server.js';
+import { dav, davAccount } from '../helpers/dav.js';
 
 function modeOf(file: string): string {
   return (fs.statSync(file).mode & 0o777).toString(8);
@@ -107,5 +110,31 @@ describe('the data directory and its files', () => {
         return true;
       },
     );
+  });
+
+  it('keeps what the WebDAV drive writes private: files 0600 and folders 0700, copies and moves included', async () => {
+    const server = await startServer({ dialect: 'sqlite' });
+    try {
+      const alice = await davAccount(server, 'alice');
+      const steps: [string, string, Record<string, string>, string?][] = [
+        ['MKCOL', '/dav/docs', {}],
+        ['PUT', '/dav/docs/report.txt', {}, 'private'],
+        ['COPY', '/dav/docs', { destination: '/dav/copy' }],
+        ['MOVE', '/dav/copy', { destination: '/dav/moved' }],
+        ['COPY', '/dav/docs/report.txt', { destination: '/dav/single.txt' }],
+      ];
+      for (const [method, target, headers, body] of steps) {
+        const reply = await dav(server, alice, method, target, { headers, ...(body === undefined ? {} : { body }) });
+        assert.ok(reply.status === 201 || reply.status === 204, `${method} ${target}: ${reply.status} ${reply.text}`);
+      }
+      const entries = fs.readdirSync(path.join(server.dataDir, 'files'), { recursive: true, encoding: 'utf8' });
+      assert.ok(
+        entries.some((entry) => entry.endsWith(path.join('moved', 'report.txt'))),
+        entries.join(', '),
+      );
+      for (const entry of entries) assertPrivate(path.join(server.dataDir, 'files', entry));
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -135,3 +135,15 @@ export async function assertAccessible(page: Page, what: string): Promise<void> 
 export function screenshotPath(name: string): string | undefined {
   return process.env.SESAME_SCREENSHOTS ? path.join(root, 'docs/images', name) : undefined;
 }
+
+/**
+ * A picture of the whole page for README (when SESAME_SCREENSHOTS is set),
+ * taken from the top: the side bar is sticky, so a page captured while
+ * scrolled would show it halfway down, where no window ever shows it.
+ */
+export async function saveFullPageScreenshot(page: Page, name: string): Promise<void> {
+  const file = screenshotPath(name);
+  if (!file) return;
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({ path: file, fullPage: true });
+}

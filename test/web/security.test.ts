@@ -19,7 +19,7 @@ import { insertUserIfNameFree } from '../../src/repositories/users.js';
 import { openSession } from '../api/support.js';
 import { request } from '../helpers/http.js';
 import { addUser, ManualClock, type TestServer } from '../helpers/server.js';
-import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
+import { assertAccessible, launchBrowser, newPage, saveFullPageScreenshot, screenshotPath } from '../helpers/browser.js';
 import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './support.js';
 
 const STEP_MS = 30_000;
@@ -113,8 +113,14 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     const shown = await page.getByLabel("Clé à saisir dans l'application").inputValue();
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shown);
     await assertAccessible(page, 'the enrolment step');
-    const enrolmentShot = screenshotPath('security-enrolment.png');
-    if (enrolmentShot) await page.screenshot({ path: enrolmentShot, fullPage: true });
+    // The page is now taller than the window: the side bar stays at the top of the window, however far it is scrolled.
+    await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
+    assert.ok(((await page.evaluate('window.scrollY')) as number) > 0, 'the enrolment step is taller than the window');
+    const brand = (await page.getByRole('link', { name: 'Sésame', exact: true }).boundingBox())!;
+    const avatar = (await page.getByRole('button', { name: 'Compte de hana' }).boundingBox())!;
+    assert.ok(brand.y >= 0 && brand.y < 40, `the side bar's top is at ${brand.y} px in the window`);
+    assert.ok(avatar.y + avatar.height <= page.viewportSize()!.height, 'the avatar is in the window');
+    await saveFullPageScreenshot(page, 'security-enrolment.png');
     // A wrong code leaves 2FA off and says why.
     await page.getByLabel('Code de vérification').fill('000000');
     await page.getByRole('button', { name: 'Activer', exact: true }).click();
@@ -317,8 +323,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     await page.getByRole('heading', { name: 'Activez la double authentification' }).waitFor();
     assert.match(page.url(), /\/two-factor\?next=%2Fsettings%2Fconnections%2Frecent$/);
     await assertAccessible(page, 'the enrolment the policy requires');
-    const shot = screenshotPath('enrolment-required.png');
-    if (shot) await page.screenshot({ path: shot, fullPage: true });
+    await saveFullPageScreenshot(page, 'enrolment-required.png');
     for (const path of ['/', '/settings/connections/app-passwords', '/admin/users']) {
       await page.goto(`${server.url}${path}`);
       await page.getByRole('heading', { name: 'Activez la double authentification' }).waitFor();

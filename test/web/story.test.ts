@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { basic, signIn } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';
-import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
+import { assertAccessible, launchBrowser, newPage, saveFullPageScreenshot, screenshotPath } from '../helpers/browser.js';
 import { addUsers, PASSWORD, signInHere, startWebServer } from './support.js';
 
 const EXPIRY_SENTENCE =
@@ -98,8 +98,7 @@ describe('web: the help page story', () => {
       .getByText('Mot de passe - Client de synchronisation')
       .waitFor();
     await assertAccessible(page, 'the app passwords tab');
-    const listShot = screenshotPath('app-passwords-tab.png');
-    if (listShot) await page.screenshot({ path: listShot, fullPage: true });
+    await saveFullPageScreenshot(page, 'app-passwords-tab.png');
 
     // A real client uses the secret.
     const me = await fetch(`${server.url}/api/v1/me`, { headers: { ...basic('alice', secret), 'user-agent': 'SesameE2E/1.0' } });

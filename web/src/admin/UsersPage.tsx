@@ -1,4 +1,7 @@
-/** Users: create one, disable one (after confirmation), open a user's app passwords. */
+/**
+ * Users: create one, disable one (after confirmation), link a local one to
+ * an SSO identity (when SSO is configured), open a user's app passwords.
+ */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
@@ -8,16 +11,20 @@ import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { useLoad } from '../ui/use-load.js';
+import { LinkSsoDialog } from './LinkSsoDialog.js';
 
 export function UsersPage() {
   const { t } = useTranslation();
   const users = useLoad(() => api.users().then((reply) => reply.users));
+  const sso = useLoad(() => api.sso());
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [isAdmin, setIsAdmin] = useState(false);
   const [error, setError] = useState<{ field: 'username' | 'password' | 'form'; message: string }>();
   const [created, setCreated] = useState<string>();
   const [disabling, setDisabling] = useState<User>();
+  const [linking, setLinking] = useState<User>();
+  const [linked, setLinked] = useState<string>();
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -72,6 +79,7 @@ export function UsersPage() {
           {errorMessage(t, users.error)}
         </p>
       ) : null}
+      <p role="status">{linked ? t('admin.ssoLinked', { username: linked }) : ''}</p>
       <ul className="cards" aria-label={t('admin.users')}>
         {users.data?.map((user) => (
           <li key={user.id} className="card user-row">
@@ -80,12 +88,18 @@ export function UsersPage() {
               <p>
                 {user.role === 'admin' ? t('admin.roleAdmin') : t('admin.roleUser')} ·{' '}
                 {user.disabled ? <span className="badge danger">{t('admin.disabled')}</span> : t('admin.active')}
+                {user.authSource === 'oidc' ? <span className="badge">{t('admin.sso')}</span> : null}
               </p>
             </div>
             <div className="actions">
               <Link to={`/admin/users/${encodeURIComponent(user.id)}`}>
                 {t('admin.passwordsOf', { username: user.username })}
               </Link>
+              {sso.data?.enabled && user.authSource === 'local' ? (
+                <button type="button" onClick={() => setLinking(user)}>
+                  {t('admin.linkSso', { username: user.username })}
+                </button>
+              ) : null}
               {user.disabled ? null : (
                 <button type="button" className="danger-outline" onClick={() => setDisabling(user)}>
                   {t('admin.disable', { username: user.username })}
@@ -95,6 +109,17 @@ export function UsersPage() {
           </li>
         ))}
       </ul>
+      {linking ? (
+        <LinkSsoDialog
+          user={linking}
+          onClose={() => setLinking(undefined)}
+          onLinked={(user) => {
+            setLinking(undefined);
+            setLinked(user.username);
+            users.reload();
+          }}
+        />
+      ) : null}
       {disabling ? (
         <ConfirmDialog
           title={t('admin.disableTitle', { username: disabling.username })}

@@ -117,6 +117,8 @@ export const api = {
   users: () => call<{ users: User[] }>('GET', '/admin/users'),
   createUser: (body: CreateUserBody) => call<{ user: User }>('POST', '/admin/users', body),
   disableUser: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
+  linkSsoIdentity: (id: string, subject: string) =>
+    call<{ user: User }>('PUT', `/admin/users/${encodeURIComponent(id)}/sso-identity`, { subject }),
   userAppPasswords: (id: string) =>
     call<{ appPasswords: AppPassword[] }>('GET', `/admin/users/${encodeURIComponent(id)}/app-passwords`),
   revokeAppPassword: (id: string) => call<void>('DELETE', `/admin/app-passwords/${encodeURIComponent(id)}`),
