@@ -17,6 +17,7 @@ import pg from 'pg';
 import { startPostgresCluster, type PostgresCluster } from '../test/helpers/pg-cluster.js';
 import { seedSesame, startSesame, type Dialect } from './auth-fixture.js';
 import { runWrk } from './wrk.js';
+import { moduleOf } from './profile-module.js';
 
 const VERIFIED_PATH = '/api/v1/forward-auth/webdav';
 const BARE_PATH = '/api/v1/no-such-route';
@@ -29,18 +30,6 @@ interface Breakdown {
   /** Self time per request, µs, by module and by function. */
   modules: Map<string, number>;
   functions: Map<string, number>;
-}
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-/** The module a frame belongs to: an npm package, a file of ours, Node's internals, or V8's own (GC, idle, native). */
-function moduleOf(url: string, functionName: string): string {
-  if (url === '') return `(${functionName || 'native'})`;
-  const file = url.replace(/^file:\/\//, '');
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
-  if (pkg) return pkg[1]!;
-  if (file.startsWith('node:')) return 'node:internal';
-  return path.relative(ROOT, file);
 }
 
 function breakdownOf(profile: Profiler.Profile, requests: number): Breakdown {

@@ -29,12 +29,12 @@ import { createUser } from '../src/accounts/users.js';
 import { createAppPassword } from '../src/app-passwords/store.js';
 import { writeBenchFiles } from './dav-files.js';
 import { runWrk } from './wrk.js';
+import { moduleOf } from './profile-module.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WRK_CASE = { threads: 1, connections: 16, durationS: SECONDS } as const;
 const FILE_PATH = '/dav/file.bin';
-const ROOT = path.resolve(import.meta.dirname, '..');
 
 interface Peer {
   name: string;
@@ -111,15 +111,6 @@ async function measure(peer: Peer, tmp: string): Promise<{ cpuUs: number; rps: n
   if (result.non2xx > 0 || result.socketErrors > 0)
     throw new Error(`${peer.name}: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors`);
   return { cpuUs: (used.user + used.system) / result.requests, rps: result.requestsPerSecond };
-}
-
-function moduleOf(url: string, functionName: string): string {
-  if (url === '') return `(${functionName || 'native'})`;
-  const file = url.replace(/^file:\/\//, '');
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file);
-  if (pkg) return pkg[1]!;
-  if (file.startsWith('node:')) return 'node:internal';
-  return path.relative(ROOT, file);
 }
 
 async function profileModules(peer: Peer, tmp: string): Promise<void> {
