@@ -13,7 +13,27 @@ const versionStatement = preparedValue([], (db) =>
     .where('id', '=', (eb) => eb.lit(1)),
 );
 
-/** The current auth-state version, as committed: one prepared single-value read. */
-export async function readAuthStateVersion(db: Db): Promise<number> {
-  return Number(await versionStatement(db, {}));
+/** The read not yet started, per database, that every caller until it starts shares. */
+const nextRead = new WeakMap<Db, Promise<number>>();
+
+/**
+ * The current auth-state version, as committed. The callers of one turn of
+ * the event loop share one prepared single-value read, which starts (at
+ * `setImmediate`) after every one of them asked: each still sees every write
+ * committed before it asked — the same guarantee as a read of its own — and
+ * concurrent requests pay for one read between them. A caller that asks
+ * once the read has started waits for the next one.
+ */
+export function readAuthStateVersion(db: Db): Promise<number> {
+  let read = nextRead.get(db);
+  if (read === undefined) {
+    read = new Promise<number>((resolve, reject) => {
+      setImmediate(() => {
+        nextRead.delete(db);
+        versionStatement(db, {}).then((version) => resolve(Number(version)), reject);
+      });
+    });
+    nextRead.set(db, read);
+  }
+  return read;
 }
