@@ -27,12 +27,12 @@ const nextRead = new WeakMap<Db, Promise<number>>();
 export function readAuthStateVersion(db: Db): Promise<number> {
   let read = nextRead.get(db);
   if (read === undefined) {
-    read = new Promise<number>((resolve, reject) => {
-      setImmediate(() => {
+    read = new Promise((started) => setImmediate(started))
+      .then(() => {
         nextRead.delete(db);
-        versionStatement(db, {}).then((version) => resolve(Number(version)), reject);
-      });
-    });
+        return versionStatement(db, {});
+      })
+      .then(Number);
     nextRead.set(db, read);
   }
   return read;
