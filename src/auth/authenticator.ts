@@ -29,7 +29,7 @@ import {
 import { readAuthStateVersion } from '../repositories/auth-state.js';
 import { findUserByKey } from '../repositories/users.js';
 import { guardedAttempt, type AttemptGuard } from '../throttle/guarded-attempt.js';
-import { isClean, throttleStateOf } from '../throttle/throttle.js';
+import { isClean, throttleStateOf, type ThrottleState } from '../throttle/throttle.js';
 import type { UsageRecorder } from '../connections/usage-recorder.js';
 import type { Context } from '../context.js';
 import type { Principal } from './principal.js';
@@ -72,6 +72,7 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
   }
   const key = credentials === null ? null : usernameKey(credentials.username);
   let read: BasicAuthRead | null = null;
+  let throttleState: ThrottleState | null = null;
   const principal = await guardedAttempt(
     ctx,
     {
@@ -88,11 +89,12 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
     unauthenticated,
     async (keys, now) => {
       read = await readForBasicAuth(ctx.db, secretHash, keys);
-      return throttleStateOf(read.throttle, now);
+      throttleState = throttleStateOf(read.throttle, now);
+      return throttleState;
     },
   );
   if (cacheKey !== null && credentials !== null && key !== null && read !== null) {
-    rememberVerified(ctx, cacheKey, read, principal, credentials.username, key, attempt);
+    rememberVerified(ctx, cacheKey, read, throttleState, principal, credentials.username, key, attempt);
   }
   return principal;
 }
@@ -134,6 +136,7 @@ function rememberVerified(
   ctx: AuthContext,
   cacheKey: string,
   read: BasicAuthRead,
+  throttleState: ThrottleState | null,
   principal: Principal,
   username: string,
   key: string,
@@ -142,7 +145,7 @@ function rememberVerified(
   const candidate = read.candidate;
   if (principal.via !== 'app-password' || candidate === null) return;
   if (attempt.applications !== null && candidate.application === null) return;
-  if (!isClean(throttleStateOf(read.throttle, ctx.clock.now()))) return;
+  if (throttleState === null || !isClean(throttleState)) return;
   ctx.verified.remember(cacheKey, {
     version: read.version,
     expiresAt: candidate.expiresAt,
