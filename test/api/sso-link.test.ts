@@ -172,8 +172,7 @@ for (const dialect of DIALECTS) {
     let world: SsoWorld;
 
     before(async () => {
-      world = await startSsoWorld(dialect, ACCOUNTS);
-      await world.provider.close();
+      world = await startSsoWorld(dialect, ACCOUNTS, { providerDown: true });
     });
     after(() => world.sesame.close());
 

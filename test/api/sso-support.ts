@@ -23,16 +23,22 @@ export function oidcEnv(provider: TestProvider, sesameUrl: string, extra: Record
   };
 }
 
-/** A provider with the given accounts and a Sésame server configured for it. */
+/**
+ * A provider with the given accounts and a Sésame server configured for it.
+ * With `providerDown`, the provider is stopped before Sésame starts, so
+ * Sésame never learns its metadata (stopping it later races the discovery
+ * Sésame starts at start-up).
+ */
 export async function startSsoWorld(
   dialect: DialectName,
   accounts: Record<string, TestAccount>,
-  options: { env?: Record<string, string> } & Partial<TestServerOptions> = {},
+  options: { env?: Record<string, string>; providerDown?: boolean } & Partial<TestServerOptions> = {},
 ): Promise<SsoWorld> {
   const port = await freePort();
   const sesameUrl = `http://127.0.0.1:${port}`;
   const provider = await startTestProvider({ sesameUrl, accounts });
-  const { env, ...serverOptions } = options;
+  const { env, providerDown, ...serverOptions } = options;
+  if (providerDown) await provider.close();
   const sesame = await startServer({
     dialect,
     ...serverOptions,
@@ -45,7 +51,7 @@ export async function startSsoWorld(
     sesame,
     async close() {
       await sesame.close();
-      await provider.close();
+      if (!providerDown) await provider.close();
     },
   };
 }

@@ -90,8 +90,7 @@ describe('web: linking while the SSO provider cannot be reached', () => {
 
   before(async () => {
     await ensureWebBuild();
-    [world, browser] = await Promise.all([startSsoWorld('sqlite', {}), launchBrowser()]);
-    await world.provider.close();
+    [world, browser] = await Promise.all([startSsoWorld('sqlite', {}, { providerDown: true }), launchBrowser()]);
     await addUsers(world.sesame, 'admin1', 'ines');
   });
   after(async () => {
