@@ -7,9 +7,11 @@
  * cost less than a trip through the thread pool (docs/BENCHMARKS.md).
  * Must never follow a symbolic link out of a space: a file opened for reading
  * is checked on its open descriptor (Linux's /proc/<pid>/fd names what was
- * really opened, so nothing swapped in before or after can fool it, and
- * nothing is cached); every other path is checked with realpath against the
- * space root.
+ * really opened, so nothing swapped in before or after can fool it); a small
+ * file read that way may then be served again from the server's
+ * SmallFileCache while `lstat` shows the very same version at its path
+ * (small-file-cache.ts); every other path is checked with realpath against
+ * the space root.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -20,18 +22,29 @@ import { pipeline } from 'node:stream/promises';
 import { SesameError } from '../errors.js';
 import type { ByteRange, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
 import { OPEN_FILES, openedPathOf } from './opened-path.js';
+import { ReadFile, SMALL_FILE_BYTES, type SmallFileCache } from './small-file-cache.js';
 
-/** Files up to this size are read in one synchronous call. */
-const SMALL_FILE_BYTES = 64 * 1024;
 const TEMP_DIR = '.tmp';
 
-function toStat(stats: fs.Stats): FileStat {
+function fileStat(isDirectory: boolean, size: number, ino: number, mtimeMs: number): FileStat {
   return {
-    isDirectory: stats.isDirectory(),
-    size: stats.isDirectory() ? 0 : stats.size,
-    mtimeMs: stats.mtimeMs,
-    version: `${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}`,
+    isDirectory,
+    size: isDirectory ? 0 : size,
+    mtimeMs,
+    version: `${ino.toString(36)}-${size.toString(36)}-${Math.round(mtimeMs * 1000).toString(36)}`,
   };
+}
+
+function toStat(stats: fs.Stats): FileStat {
+  return fileStat(stats.isDirectory(), stats.size, stats.ino, stats.mtimeMs);
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+/** The same FileStat as `toStat` of the same file (Node derives `mtimeMs` from seconds and nanoseconds this way). */
+function toStatOfBigInt(stats: fs.BigIntStats): FileStat {
+  const mtimeMs = Number(stats.mtimeNs / NS_PER_S) * 1e3 + Number(stats.mtimeNs % NS_PER_S) / 1e6;
+  return fileStat(stats.isDirectory(), Number(stats.size), Number(stats.ino), mtimeMs);
 }
 
 function isErrno(error: unknown, ...codes: string[]): boolean {
@@ -74,6 +87,19 @@ function linkRefused(): SesameError {
   return new SesameError('DAV_FORBIDDEN', 'This path leads through a link the server does not follow.');
 }
 
+/** Up to `length` bytes from `start` (fewer if the file was cut short meanwhile). */
+function readBytes(fd: number, start: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buffer, done, length - done, start + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buffer : buffer.subarray(0, done);
+}
+
+/** A folder, or a file too large to read whole: read (or streamed) from its descriptor when asked. */
 class OpenLocalFile implements OpenFile {
   private open = true;
 
@@ -91,14 +117,7 @@ class OpenLocalFile implements OpenFile {
       return fs.createReadStream('', { fd: this.fd, start, end, autoClose: true });
     }
     try {
-      const buffer = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const n = fs.readSync(this.fd, buffer, done, length - done, start + done);
-        if (n === 0) break;
-        done += n;
-      }
-      return done === length ? buffer : buffer.subarray(0, done);
+      return readBytes(this.fd, start, length);
     } finally {
       this.close();
     }
@@ -115,8 +134,12 @@ export class LocalDiskStore implements FileStore {
   private readonly root: string;
   private readonly tempDir: string;
 
-  /** `filesDir` is `<DATA_DIR>/files`, created beforehand by `prepareFilesDirectory`. */
-  constructor(filesDir: string, userId: string) {
+  /** `filesDir` is `<DATA_DIR>/files`, created beforehand by `prepareFilesDirectory`; `cache` is the server's. */
+  constructor(
+    filesDir: string,
+    userId: string,
+    private readonly cache: SmallFileCache,
+  ) {
     if (!/^[0-9a-zA-Z-]+$/.test(userId)) throw new Error('a space is named by a user id');
     if (!fs.existsSync(OPEN_FILES)) throw new Error(`The local-disk store needs Linux: it checks opened files in ${OPEN_FILES}.`);
     const realFiles = fs.realpathSync.native(filesDir);
@@ -175,6 +198,8 @@ export class LocalDiskStore implements FileStore {
 
   async open(segments: StorePath): Promise<OpenFile | null> {
     const full = this.pathOf(segments);
+    const cached = this.cache.lookup(full);
+    if (cached) return cached;
     let fd: number;
     try {
       fd = fs.openSync(full, OPEN_FOR_READING);
@@ -183,18 +208,24 @@ export class LocalDiskStore implements FileStore {
       if (isErrno(error, 'ELOOP')) throw linkRefused();
       throw storeError(error);
     }
+    let handedOver = false;
     try {
       // What the kernel opened, after following any link on the way: it must be the very path asked for.
       const opened = openedPathOf(fd, full);
       if (opened === 'elsewhere') throw linkRefused();
-      if (opened === 'removed') {
-        fs.closeSync(fd);
-        return null;
+      if (opened === 'removed') return null;
+      const identity = fs.fstatSync(fd, { bigint: true });
+      const stat = toStatOfBigInt(identity);
+      if (stat.isDirectory || stat.size > SMALL_FILE_BYTES) {
+        handedOver = true;
+        return new OpenLocalFile(fd, stat);
       }
-      return new OpenLocalFile(fd, toStat(fs.fstatSync(fd)));
-    } catch (error) {
-      fs.closeSync(fd);
-      throw error;
+      const bytes = readBytes(fd, 0, stat.size);
+      const file = new ReadFile(stat, bytes);
+      if (bytes.length === stat.size) this.cache.remember(full, identity, file);
+      return file;
+    } finally {
+      if (!handedOver) fs.closeSync(fd);
     }
   }
 

@@ -11,6 +11,7 @@ import { SesameError, type ErrorCode } from '../errors.js';
 import { authorize } from '../files/authorize.js';
 import type { FileStore } from '../files/file-store.js';
 import { LocalDiskStore } from '../files/local-disk-store.js';
+import { SmallFileCache } from '../files/small-file-cache.js';
 import { pathKey } from '../files/space-path.js';
 import { BASIC_CHALLENGE, classifyError } from '../http/error-handler.js';
 import { mountSurface } from '../surfaces/basic-surface.js';
@@ -108,11 +109,13 @@ export async function davSurface(app: FastifyInstance, options: DavSurfaceOption
       : {}),
   });
 
+  // One per server: each process (and each server of a test) checks its own entries against the disk.
+  const cache = new SmallFileCache();
   const stores = new Map<string, FileStore>();
   const storeOf = (userId: string): FileStore => {
     let store = stores.get(userId);
     if (!store) {
-      store = new LocalDiskStore(options.filesDir, userId);
+      store = new LocalDiskStore(options.filesDir, userId, cache);
       stores.set(userId, store);
     }
     return store;
