@@ -6,9 +6,12 @@
  * - Sésame (`buildServer`, one process, SQLite) serving /dav/file.bin with
  *   authentication switched off (the benchmark-only switch) or with an app
  *   password over Basic;
- * - a bare `node:http` server serving the same file the same way: `open`
- *   with O_NOFOLLOW, `readlink` of /proc/<pid>/fd, `fstat`, one `read`,
- *   `close`, the same headers, one `res.end`.
+ * - two bare `node:http` servers serving the same file with the same
+ *   headers and one `res.end`: one reads it the safe way on every GET
+ *   (`open` with O_NOFOLLOW, `readlink` of /proc/<pid>/fd, `fstat`, one
+ *   `read`, `close`), the other does what a hit of Sésame's small-file cache
+ *   does (one `lstat`, the bytes kept in memory): the floors of a Node
+ *   server doing either work.
  *
  * `wrk` (Debian) drives each in turn, alternating, for BENCH_ROUNDS rounds of
  * BENCH_SECONDS; the figure is this process's CPU time (user + system) per
@@ -47,8 +50,20 @@ async function listen(server: http.Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** The floor: the same system calls and headers as Sésame's GET, nothing else. */
-function startFloor(root: string): Promise<number> {
+function sendFile(response: http.ServerResponse, stats: fs.Stats, body: Buffer): void {
+  response.writeHead(200, {
+    etag: `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}"`,
+    'last-modified': new Date(stats.mtimeMs).toUTCString(),
+    'cache-control': 'private, no-cache',
+    'accept-ranges': 'bytes',
+    'content-type': 'application/octet-stream',
+    'content-length': stats.size,
+  });
+  response.end(body);
+}
+
+/** A floor: the system calls and headers of Sésame's safe read, nothing else. */
+function startSafeReadFloor(root: string): Promise<number> {
   const openFiles = `/proc/${process.pid}/fd/`;
   const server = http.createServer((request, response) => {
     const full = `${root}${(request.url ?? '').slice('/dav'.length)}`;
@@ -58,18 +73,26 @@ function startFloor(root: string): Promise<number> {
       const stats = fs.fstatSync(fd);
       const body = Buffer.allocUnsafe(stats.size);
       fs.readSync(fd, body, 0, stats.size, 0);
-      response.writeHead(200, {
-        etag: `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${Math.round(stats.mtimeMs * 1000).toString(36)}"`,
-        'last-modified': new Date(stats.mtimeMs).toUTCString(),
-        'cache-control': 'private, no-cache',
-        'accept-ranges': 'bytes',
-        'content-type': 'application/octet-stream',
-        'content-length': stats.size,
-      });
-      response.end(body);
+      sendFile(response, stats, body);
     } finally {
       fs.closeSync(fd);
     }
+  });
+  return listen(server);
+}
+
+/** A floor: what a hit of the small-file cache does (one lstat; the bytes already in memory), nothing else. */
+function startCachedFloor(root: string): Promise<number> {
+  const kept = new Map<string, Buffer>();
+  const server = http.createServer((request, response) => {
+    const full = `${root}${(request.url ?? '').slice('/dav'.length)}`;
+    const stats = fs.lstatSync(full);
+    let body = kept.get(full);
+    if (body === undefined) {
+      body = fs.readFileSync(full);
+      kept.set(full, body);
+    }
+    sendFile(response, stats, body);
   });
   return listen(server);
 }
@@ -150,7 +173,8 @@ async function main(): Promise<void> {
     const peers: Peer[] = [
       { name: 'Sésame, no authentication', port: sesame.open, authorizations: [] },
       { name: 'Sésame, app-password Basic', port: sesame.authenticated, authorizations: [sesame.authorization] },
-      { name: 'bare node:http, same syscalls', port: await startFloor(floorRoot), authorizations: [] },
+      { name: 'bare node:http, safe read', port: await startSafeReadFloor(floorRoot), authorizations: [] },
+      { name: 'bare node:http, one lstat', port: await startCachedFloor(floorRoot), authorizations: [] },
     ];
     console.log(
       `bench:dav-get-cpu — GET ${FILE_PATH} (4 KiB), wrk -t1 -c16 -d${SECONDS}s × ${ROUNDS} rounds, alternating; load average ${os
@@ -163,15 +187,20 @@ async function main(): Promise<void> {
     const figures = new Map<string, { cpuUs: number; rps: number }[]>(peers.map((peer) => [peer.name, []]));
     for (let round = 0; round < ROUNDS; round++) for (const peer of peers) figures.get(peer.name)!.push(await measure(peer, tmp));
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const floorCpu = median(figures.get(peers[2]!.name)!.map((f) => f.cpuUs));
-    console.log('\npeer                            CPU µs/req (median, rounds)          req/s (median)  CPU floor/peer');
+    const medianCpu = (peer: Peer) => median(figures.get(peer.name)!.map((f) => f.cpuUs));
+    const [safeFloor, cachedFloor] = [medianCpu(peers[2]!), medianCpu(peers[3]!)];
+    console.log(
+      '\npeer                            CPU µs/req (median, rounds)          req/s (median)  safe-read floor/peer  lstat floor/peer',
+    );
     for (const peer of peers) {
       const cpu = figures.get(peer.name)!.map((f) => f.cpuUs);
       console.log(
         `${peer.name.padEnd(31)} ${median(cpu).toFixed(0).padStart(5)} (${cpu.map((c) => c.toFixed(0)).join(', ')})`.padEnd(70) +
           `${median(figures.get(peer.name)!.map((f) => f.rps))
             .toFixed(0)
-            .padStart(8)}  ${(floorCpu / median(cpu)).toFixed(2).padStart(8)}`,
+            .padStart(
+              8,
+            )}  ${(safeFloor / median(cpu)).toFixed(2).padStart(20)}  ${(cachedFloor / median(cpu)).toFixed(2).padStart(16)}`,
       );
     }
     await profileModules(peers[0]!, tmp);

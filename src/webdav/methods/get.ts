@@ -1,9 +1,10 @@
 /**
  * GET and HEAD: a file's bytes with strong ETag and Last-Modified, 304/412
  * from the conditional headers, one byte Range (206/416). The state and the
- * bytes come from one open handle (one open, one fstat; small files one
- * read, sent as one buffer; larger ones streamed). A collection answers a
- * short HTML listing. Never buffers a large file, never leaves a handle open.
+ * bytes come from one `open` of the store: a small file as one buffer (from
+ * the server's small-file cache after one lstat, or from one safe read),
+ * a larger one from its handle, streamed. A collection answers a short HTML
+ * listing. Never buffers a large file, never leaves a handle open.
  */
 import { SesameError } from '../../errors.js';
 import type { OpenFile } from '../../files/file-store.js';
