@@ -5,8 +5,8 @@
  * from what the store's safe read returned (opened without following a
  * link, checked on its descriptor) with the identity that read saw; it is
  * served only while `lstat` of the same path, which never follows the last
- * name, returns that very identity (device, inode, size, mtime and ctime to
- * the nanosecond). Anything else drops the entry and the caller reads the
+ * name, returns that very identity (device, inode, size, mode, and mtime
+ * and ctime to the nanosecond). Anything else drops the entry and the caller reads the
  * safe way. Must never serve bytes the safe read did not return, never serve
  * a file changed since, and never hold a file changed so recently that a
  * change within the same tick of the file system's clock could go unseen.
@@ -75,6 +75,7 @@ export class SmallFileCache {
     try {
       current = fs.lstatSync(full, { bigint: true, throwIfNoEntry: false });
     } catch {
+      // ENOTDIR, EACCES…: a miss; the safe read meets the same error and answers it.
       current = undefined;
     }
     if (current !== undefined && sameIdentity(current, entry.identity)) return entry.file;
