@@ -10,6 +10,7 @@ import { isSesameError } from '../../src/errors.js';
 import { RETRY_MS } from '../../src/oidc/provider.js';
 import {
   freePort,
+  isPortTaken,
   ManualClock,
   startServer,
   type DialectName,
@@ -70,18 +71,30 @@ export async function startSsoWorld(
   accounts: Record<string, TestAccount>,
   options: { env?: Record<string, string>; providerDown?: boolean } & Partial<TestServerOptions> = {},
 ): Promise<SsoWorld> {
-  const port = await freePort();
-  const sesameUrl = `http://127.0.0.1:${port}`;
-  const provider = await startTestProvider({ sesameUrl, accounts });
   const { env, providerDown, ...serverOptions } = options;
-  if (providerDown) await provider.close();
-  const sesame = await startServer({
-    dialect,
-    ...serverOptions,
-    port,
-    allowLoopbackHttpIssuer: true,
-    env: oidcEnv(provider, sesameUrl, env),
-  });
+  let provider: TestProvider;
+  let sesame: TestServer;
+  // The port is free when chosen, but Sésame binds it only after the provider
+  // and its database are ready: another suite may take it meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const sesameUrl = `http://127.0.0.1:${port}`;
+    provider = await startTestProvider({ sesameUrl, accounts });
+    if (providerDown) await provider.close();
+    try {
+      sesame = await startServer({
+        dialect,
+        ...serverOptions,
+        port,
+        allowLoopbackHttpIssuer: true,
+        env: oidcEnv(provider, sesameUrl, env),
+      });
+      break;
+    } catch (error) {
+      if (!providerDown) await provider.close();
+      if (!isPortTaken(error) || attempt === 5) throw error;
+    }
+  }
   const world = {
     provider,
     sesame,
