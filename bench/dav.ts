@@ -12,7 +12,11 @@
  * 5. `rclone serve webdav` with a Basic user.
  *
  * For each: GET of the 4 KiB file and PROPFIND Depth 1 of the folder,
- * requests/s and p99; then the ratios 1/3 (GET, PROPFIND) and 1/2. Last, the
+ * requests/s and p99, in BENCH_DAV_ROUNDS rounds (3) of BENCH_DAV_SECONDS
+ * (5) per case, the order of the peers reversed every other round so that
+ * a drift of the machine's load favours none; each figure is the median of
+ * the rounds, each ratio (1/3 and 1/2 for GET and PROPFIND) the median of
+ * the rounds' ratios, printed with them. Last, the
  * RSS growth of one Sésame process during a 2 GiB PUT and a 2 GiB GET
  * (BENCH_DAV_BIG_MIB to change the size). Every server is stopped at the end,
  * also on error.
@@ -31,7 +35,10 @@ import { writeBenchFiles } from './dav-files.js';
 import { freePort } from '../test/helpers/pg-cluster.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DURATION = process.env.BENCH_DAV_SECONDS ?? '8';
+const DURATION = process.env.BENCH_DAV_SECONDS ?? '5';
+const ROUNDS = Number(process.env.BENCH_DAV_ROUNDS ?? 3);
+const KINDS = ['GET', 'PROPFIND'] as const;
+type Kind = (typeof KINDS)[number];
 const BIG_MIB = Number(process.env.BENCH_DAV_BIG_MIB ?? 2048);
 const WRK = '/usr/bin/wrk';
 const USER = 'bench';
@@ -182,7 +189,7 @@ async function startRclone(): Promise<number> {
 
 const PROPFIND_SCRIPT = `wrk.method = "PROPFIND"\nwrk.headers["Depth"] = "1"\nwrk.headers["Content-Type"] = "application/xml"\nwrk.body = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'\n`;
 
-function runWrk(target: Target, kind: 'GET' | 'PROPFIND', seconds = DURATION): Figures {
+function runWrk(target: Target, kind: Kind, seconds = DURATION): Figures {
   const url = `http://127.0.0.1:${target.port}${target.prefix}/${kind === 'GET' ? 'file.bin' : 'folder/'}`;
   const args = ['-t2', '-c16', `-d${seconds}s`, '--latency', '--timeout', '10s'];
   if (target.authorization) args.push('-H', `Authorization: ${target.authorization}`);
@@ -281,6 +288,12 @@ async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; s
   return { putMiB: putPeak / 1024, getMiB: (peak - getBase) / 1024, seconds: (Date.now() - started) / 1000 };
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
 function row(name: string, get: Figures, propfind: Figures): string {
   const cell = (f: Figures) =>
     `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
@@ -300,7 +313,7 @@ async function main(): Promise<void> {
     `bench:dav — ${os.cpus().length} cores (${os.cpus()[0]?.model}), load average ${os
       .loadavg()
       .map((l) => l.toFixed(1))
-      .join(' ')}, wrk -t2 -c16 -d${DURATION}s`,
+      .join(' ')}, wrk -t2 -c16 -d${DURATION}s per case, ${ROUNDS} rounds alternating the order of the peers`,
   );
   const sesame = { ...(await startSesame('auth', cores)).target, name: `1. Sésame, app-password Basic (WORKERS=${cores})` };
   const open = { ...(await startSesame('no-auth', cores)).target, name: `2. Sésame, no authentication (WORKERS=${cores})` };
@@ -320,22 +333,45 @@ async function main(): Promise<void> {
   };
   const targets: Target[] = [sesame, open, apache, apacheAuth, rclone];
   for (const target of targets) await checkTarget(target);
-  const results = new Map<string, { get: Figures; propfind: Figures }>();
-  for (const target of targets) {
-    // Warm-up (JIT, caches, connections), not counted.
-    runWrk(target, 'GET', '1');
-    runWrk(target, 'PROPFIND', '1');
-    results.set(target.name, { get: runWrk(target, 'GET'), propfind: runWrk(target, 'PROPFIND') });
-    console.log(row(target.name, results.get(target.name)!.get, results.get(target.name)!.propfind));
+  // Warm-up (JIT, caches, connections), not counted.
+  for (const target of targets) for (const kind of KINDS) runWrk(target, kind, '1');
+  const rounds: Map<string, Record<Kind, Figures>>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const measured = new Map<string, Record<Kind, Figures>>();
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const kind of KINDS) {
+      for (const target of order) {
+        const figures = runWrk(target, kind);
+        measured.set(target.name, { ...measured.get(target.name)!, [kind]: figures });
+      }
+    }
+    rounds.push(measured);
+    console.log(`round ${round + 1}/${ROUNDS} done`);
   }
-  const r = (a: Target, b: Target, kind: 'get' | 'propfind') =>
-    (results.get(a.name)![kind].rps / results.get(b.name)![kind].rps).toFixed(2);
+  console.log('');
+  for (const target of targets) {
+    const of = (kind: Kind): Figures => {
+      const all = rounds.map((r) => r.get(target.name)![kind]);
+      return {
+        rps: median(all.map((f) => f.rps)),
+        p99ms: median(all.map((f) => f.p99ms)),
+        non2xx: all.reduce((sum, f) => sum + f.non2xx, 0),
+      };
+    };
+    console.log(row(target.name, of('GET'), of('PROPFIND')));
+  }
+  /** The ratio a/b of each round (the two measured minutes apart at most), then their median. */
+  const ratio = (a: Target, b: Target, kind: Kind) => {
+    const each = rounds.map((r) => r.get(a.name)![kind].rps / r.get(b.name)![kind].rps);
+    return `${median(each).toFixed(2)} (${each.map((x) => x.toFixed(2)).join(', ')})`;
+  };
+  console.log(`\nratios, median of the ${ROUNDS} rounds (each round's ratio in parentheses):`);
+  console.log(`  GET      1/3 = ${ratio(sesame, apache, 'GET')}  target ≥ 0.8`);
+  console.log(`  PROPFIND 1/3 = ${ratio(sesame, apache, 'PROPFIND')}  target ≥ 1.5`);
+  console.log(`  GET      1/2 = ${ratio(sesame, open, 'GET')}  target ≥ 0.95`);
+  console.log(`  PROPFIND 1/2 = ${ratio(sesame, open, 'PROPFIND')}  target ≥ 0.95`);
   console.log(
-    `\nratios: GET 1/3 = ${r(sesame, apache, 'get')} (target ≥ 0.8)   PROPFIND 1/3 = ${r(sesame, apache, 'propfind')} (target ≥ 1.5)`,
-  );
-  console.log(`        GET 1/2 = ${r(sesame, open, 'get')}   PROPFIND 1/2 = ${r(sesame, open, 'propfind')} (target ≥ 0.95)`);
-  console.log(
-    `        GET 1/4 = ${r(sesame, apacheAuth, 'get')}   GET 1/5 = ${r(sesame, rclone, 'get')}   PROPFIND 1/5 = ${r(sesame, rclone, 'propfind')}`,
+    `  GET 1/4 = ${ratio(sesame, apacheAuth, 'GET')}   GET 1/5 = ${ratio(sesame, rclone, 'GET')}   PROPFIND 1/5 = ${ratio(sesame, rclone, 'PROPFIND')}`,
   );
   if (BIG_MIB > 0) {
     const big = await measureBigTransfer();
