@@ -12,7 +12,7 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose';
 import { SesameError } from '../errors.js';
 import type { OidcConfig } from '../config/config.js';
 
-const RETRY_MS = 5_000;
+export const RETRY_MS = 5_000;
 /** Seconds any request to the provider may take. */
 const PROVIDER_TIMEOUT_SECONDS = 10;
 

@@ -3,9 +3,24 @@
  * and a Sésame server configured for it, on a port known before start so
  * that the provider can register its redirect URI. Set-up only.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CLIENT_ID, CLIENT_SECRET, startTestProvider, type TestAccount, type TestProvider } from '../helpers/oidc-provider.js';
-import { freePort, startServer, type DialectName, type TestServer, type TestServerOptions } from '../helpers/server.js';
+import type { Clock } from '../../src/context.js';
+import { isSesameError } from '../../src/errors.js';
+import { RETRY_MS } from '../../src/oidc/provider.js';
+import {
+  freePort,
+  isPortTaken,
+  ManualClock,
+  startServer,
+  type DialectName,
+  type TestServer,
+  type TestServerOptions,
+} from '../helpers/server.js';
 import { CookieBrowser, authorizeAtProvider, startSso, visitCallback } from '../helpers/sso-browser.js';
+
+/** How long a suite may wait for Sésame to reach its provider on a loaded machine. */
+const DISCOVERY_DEADLINE_MS = 120_000;
 
 export interface SsoWorld {
   provider: TestProvider;
@@ -24,29 +39,63 @@ export function oidcEnv(provider: TestProvider, sesameUrl: string, extra: Record
 }
 
 /**
- * A provider with the given accounts and a Sésame server configured for it.
- * With `providerDown`, the provider is stopped before Sésame starts, so
- * Sésame never learns its metadata (stopping it later races the discovery
- * Sésame starts at start-up).
+ * Waits until Sésame knows the provider's metadata. Its start-up discovery
+ * can time out on a loaded machine (the test process, which also runs the
+ * provider, starved for 10 s), and a failed discovery is retried only
+ * RETRY_MS later by Sésame's clock, which a ManualClock never moves: every
+ * sign-in of the suite would then fail with SSO_UNAVAILABLE. So a failed
+ * attempt is retried here, moving a manual clock past the delay.
+ */
+async function awaitDiscovery(sesame: TestServer, clock: Clock | undefined): Promise<void> {
+  const deadline = Date.now() + DISCOVERY_DEADLINE_MS;
+  for (;;) {
+    try {
+      await sesame.server.services.oidc!.configuration();
+      return;
+    } catch (error) {
+      if (!isSesameError(error, 'SSO_UNAVAILABLE') || Date.now() > deadline) throw error;
+    }
+    if (clock instanceof ManualClock) clock.advance(RETRY_MS);
+    else await sleep(RETRY_MS);
+  }
+}
+
+/**
+ * A provider with the given accounts and a Sésame server configured for it,
+ * which has discovered the provider's metadata. With `providerDown`, the
+ * provider is stopped before Sésame starts, so Sésame never learns its
+ * metadata (stopping it later races the discovery Sésame starts at start-up).
  */
 export async function startSsoWorld(
   dialect: DialectName,
   accounts: Record<string, TestAccount>,
   options: { env?: Record<string, string>; providerDown?: boolean } & Partial<TestServerOptions> = {},
 ): Promise<SsoWorld> {
-  const port = await freePort();
-  const sesameUrl = `http://127.0.0.1:${port}`;
-  const provider = await startTestProvider({ sesameUrl, accounts });
   const { env, providerDown, ...serverOptions } = options;
-  if (providerDown) await provider.close();
-  const sesame = await startServer({
-    dialect,
-    ...serverOptions,
-    port,
-    allowLoopbackHttpIssuer: true,
-    env: oidcEnv(provider, sesameUrl, env),
-  });
-  return {
+  let provider: TestProvider;
+  let sesame: TestServer;
+  // The port is free when chosen, but Sésame binds it only after the provider
+  // and its database are ready: another suite may take it meanwhile.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const sesameUrl = `http://127.0.0.1:${port}`;
+    provider = await startTestProvider({ sesameUrl, accounts });
+    if (providerDown) await provider.close();
+    try {
+      sesame = await startServer({
+        dialect,
+        ...serverOptions,
+        port,
+        allowLoopbackHttpIssuer: true,
+        env: oidcEnv(provider, sesameUrl, env),
+      });
+      break;
+    } catch (error) {
+      if (!providerDown) await provider.close();
+      if (!isPortTaken(error) || attempt === 5) throw error;
+    }
+  }
+  const world = {
     provider,
     sesame,
     async close() {
@@ -54,6 +103,12 @@ export async function startSsoWorld(
       if (!providerDown) await provider.close();
     },
   };
+  if (!providerDown)
+    await awaitDiscovery(sesame, serverOptions.clock).catch(async (error: unknown) => {
+      await world.close();
+      throw error;
+    });
+  return world;
 }
 
 /** The whole browser round trip as `sub`; where Sésame finally sends the browser. */

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, tempDir } from '../helpers/server.js';
+import { createPostgresDatabase, freePort, tempDir } from '../helpers/server.js';
 import { basic, request, signIn } from '../helpers/http.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
 
@@ -79,17 +79,6 @@ function sesame(args: string[], env: Record<string, string>, stdin?: string): Pr
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 interface Served {
   child: ChildProcess;
   url: string;
@@ -101,8 +90,26 @@ interface Served {
 /** Spawned servers still running, per suite, stopped in its `after` hook. */
 type Running = Set<ChildProcess>;
 
+/** A `serve` that exited before listening because its port was taken meanwhile. */
+class PortTaken extends Error {}
+
+/**
+ * Starts `sesame serve` on a free port. The port is free when chosen, but
+ * the process binds it seconds later, and another suite may take it
+ * meanwhile: that start fails with EADDRINUSE and creates nothing (tested
+ * below), so it is tried again on another port.
+ */
 async function serve(env: Record<string, string>, running: Running): Promise<Served> {
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await serveOnPort(env, running, await freePort());
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt === 5) throw error;
+    }
+  }
+}
+
+async function serveOnPort(env: Record<string, string>, running: Running, port: number): Promise<Served> {
   const child = spawnSesame(['serve'], { ...env, PORT: String(port) });
   running.add(child);
   let stdout = '';
@@ -126,7 +133,8 @@ async function serve(env: Record<string, string>, running: Running): Promise<Ser
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code} before listening: ${stdout} ${stderr}`));
+      const message = `serve exited with ${code} before listening: ${stdout} ${stderr}`;
+      reject(/EADDRINUSE/.test(stderr) ? new PortTaken(message) : new Error(message));
     });
   });
   return {

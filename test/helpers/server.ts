@@ -105,7 +105,14 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
     throw error;
   }
   options.beforeListen?.(server);
-  const address = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  let address: string;
+  try {
+    address = await server.app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  } catch (error) {
+    await server.close();
+    if (!options.dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     url: address,
     server,
@@ -117,6 +124,11 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port taken by another process between freePort and listen (the caller tries another). */
+export function isPortTaken(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE';
 }
 
 /** A port free on 127.0.0.1 right now, for a server whose public URL must be known before it starts. */

@@ -58,7 +58,13 @@ export async function startSso(browser: CookieBrowser, sesameUrl: string, return
   if (returnTo !== undefined) start.searchParams.set('returnTo', returnTo);
   const reply = await browser.fetch(start);
   assert.equal(reply.status, 303, reply.text);
-  return location(reply, start);
+  const authorizationUrl = location(reply, start);
+  assert.notEqual(
+    authorizationUrl.origin,
+    start.origin,
+    `Sésame did not send the browser to the provider: ${authorizationUrl.href}`,
+  );
+  return authorizationUrl;
 }
 
 /**
@@ -81,7 +87,7 @@ export async function authorizeAtProvider(
       url = location(reply, url);
       continue;
     }
-    assert.equal(reply.status, 200, `the provider answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+    assert.equal(reply.status, 200, `${url.href} answered ${reply.status}: ${reply.text.slice(0, 300)}`);
     const action = /<form[^>]*action="([^"]+)"/.exec(reply.text)?.[1];
     const prompt = /name="prompt" value="(\w+)"/.exec(reply.text)?.[1];
     assert.ok(action && prompt, `no login or consent form at ${url.href}`);

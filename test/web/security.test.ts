@@ -145,6 +145,8 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     for (const code of codes) assert.ok(text.includes(code), `the file holds ${code}`);
 
     await page.getByRole('button', { name: 'Terminer' }).click();
+    // The status already said "activée" behind the dialog: wait for the dialog itself to go.
+    await page.getByRole('dialog', { name: 'Vos codes de récupération' }).waitFor({ state: 'detached' });
     await page.getByText('La double authentification est activée').waitFor();
     assert.equal(await page.getByText(codes[0]!).count(), 0, 'the codes are gone once the dialog is closed');
     await page.reload();

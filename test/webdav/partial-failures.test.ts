@@ -13,6 +13,8 @@ import { DIALECTS, type TestServer } from '../helpers/server.js';
 import { dav, davAccount, startDavServer, type DavAccount, type DavReply } from '../helpers/dav.js';
 
 const ADMIN = { userId: null, name: 'test', ip: '', client: '' };
+const FILEID_PROPFIND =
+  '<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:oc="http://owncloud.org/ns"><D:prop><oc:fileid/></D:prop></D:propfind>';
 const LOCK_BODY =
   '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>test</D:owner></D:lockinfo>';
 
@@ -48,6 +50,15 @@ for (const dialect of DIALECTS) {
       const reply = await dav(server, account, 'LOCK', target, { headers: { depth: 'infinity' }, body: LOCK_BODY });
       assert.equal(reply.status, 200, reply.text);
       return String(reply.headers['lock-token']);
+    }
+
+    /** The `oc:fileid` PROPFIND gives `target` (assigned on first request). */
+    async function fileId(account: DavAccount, target: string): Promise<string> {
+      const reply = await dav(server, account, 'PROPFIND', target, { headers: { depth: '0' }, body: FILEID_PROPFIND });
+      assert.equal(reply.status, 207, reply.text);
+      const id = /<fileid xmlns="http:\/\/owncloud.org\/ns">([^<]+)<\/fileid>/.exec(reply.text)?.[1];
+      assert.ok(id, reply.text);
+      return id;
     }
 
     const read = async (account: DavAccount, target: string) => {
@@ -113,6 +124,29 @@ for (const dialect of DIALECTS) {
       assert.equal(unsubmitted.status, 423, 'the lock still holds the member');
       const submitted = await dav(server, bob, 'PUT', '/dav/box/inner/locked.txt', { body: 'x', headers: { if: `(${token})` } });
       assert.equal(submitted.status, 204);
+    });
+
+    it('MOVE of a folder with a locked member keeps the file id of every member moved, and of the member left in place', async () => {
+      const bob = await spaceWith({
+        'box/free.txt': 'free',
+        'box/sub/deep.txt': 'deep',
+        'box/inner/locked.txt': 'l',
+        'box/inner/also.txt': 'a',
+      });
+      const paths = ['free.txt', 'sub/', 'sub/deep.txt', 'inner/also.txt'];
+      const ids = new Map<string, string>();
+      for (const path of [...paths, 'inner/', 'inner/locked.txt']) ids.set(path, await fileId(bob, `/dav/box/${path}`));
+      await lock(bob, '/dav/box/inner/locked.txt');
+      const reply = await dav(server, bob, 'MOVE', '/dav/box/', { headers: { destination: '/dav/moved/' } });
+      assert.deepEqual(refusals(reply), ['423 /dav/box/inner/locked.txt']);
+      for (const path of paths) assert.equal(await fileId(bob, `/dav/moved/${path}`), ids.get(path), `moved/${path}`);
+      assert.equal(
+        await fileId(bob, '/dav/box/inner/locked.txt'),
+        ids.get('inner/locked.txt'),
+        'the locked member, left in place',
+      );
+      assert.equal(await fileId(bob, '/dav/box/inner/'), ids.get('inner/'), 'the folder that still holds it');
+      assert.notEqual(await fileId(bob, '/dav/moved/inner/'), ids.get('inner/'), 'the folder made for the members moved');
     });
 
     it('MOVE of a folder whose locked member is named by its token moves everything: 201', async () => {
