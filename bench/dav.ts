@@ -12,7 +12,8 @@
  * 5. `rclone serve webdav` with a Basic user.
  *
  * For each: GET of the 4 KiB file and PROPFIND Depth 1 of the folder,
- * requests/s and p99, in BENCH_DAV_ROUNDS rounds (3) of BENCH_DAV_SECONDS
+ * requests/s, p99 and the server's CPU time per request (all its processes,
+ * from /proc), in BENCH_DAV_ROUNDS rounds (3) of BENCH_DAV_SECONDS
  * (5) per case, the order of the peers reversed every other round so that
  * a drift of the machine's load favours none; each figure is the median of
  * the rounds, each ratio (1/3 and 1/2 for GET and PROPFIND) the median of
@@ -38,6 +39,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = process.env.BENCH_DAV_SECONDS ?? '5';
 const ROUNDS = Number(process.env.BENCH_DAV_ROUNDS ?? 3);
 const KINDS = ['GET', 'PROPFIND'] as const;
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 type Kind = (typeof KINDS)[number];
 const BIG_MIB = Number(process.env.BENCH_DAV_BIG_MIB ?? 2048);
 const WRK = '/usr/bin/wrk';
@@ -52,12 +54,31 @@ interface Target {
   port: number;
   prefix: string;
   authorization?: string;
+  /** The server's main process: its CPU time and its children's are the server's. */
+  pid: number;
 }
 
 interface Figures {
   rps: number;
   p99ms: number;
   non2xx: number;
+  /** Server CPU time (user + system, all its processes) per request over the window. */
+  cpuUs: number;
+}
+
+/** CPU time in µs of `pid` and its direct children (the workers of a cluster, Apache's children), from /proc. */
+function serverCpuUs(pid: number): number {
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  let ticks = 0;
+  for (const p of [String(pid), ...children]) {
+    try {
+      const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // A child that exited meanwhile.
+    }
+  }
+  return (ticks * 1e6) / CLOCK_TICKS;
 }
 
 function requireTool(file: string, pkg: string): void {
@@ -100,7 +121,13 @@ async function startSesame(mode: 'auth' | 'no-auth', workers: string): Promise<{
   const { password } = JSON.parse(line) as { password: string };
   await waitForPort(port);
   return {
-    target: { name: '', port, prefix: '/dav', ...(mode === 'auth' ? { authorization: basicHeader('bench', password) } : {}) },
+    target: {
+      name: '',
+      port,
+      prefix: '/dav',
+      pid: child.pid!,
+      ...(mode === 'auth' ? { authorization: basicHeader('bench', password) } : {}),
+    },
     pid: child.pid!,
   };
 }
@@ -118,7 +145,7 @@ const APACHE_MODULES = [
   'mime',
 ];
 
-async function startApache(): Promise<number> {
+async function startApache(): Promise<{ port: number; pid: number }> {
   const port = await freePort();
   const dir = path.join(work, 'apache');
   const data = path.join(dir, 'data');
@@ -170,10 +197,10 @@ async function startApache(): Promise<number> {
       : '(no error.log)';
     throw new Error(`Apache did not start: ${log}`, { cause: error });
   }
-  return port;
+  return { port, pid: child.pid! };
 }
 
-async function startRclone(): Promise<number> {
+async function startRclone(): Promise<{ port: number; pid: number }> {
   const port = await freePort();
   const data = path.join(work, 'rclone');
   writeBenchFiles(data);
@@ -184,7 +211,7 @@ async function startRclone(): Promise<number> {
   );
   children.push(child);
   await waitForPort(port);
-  return port;
+  return { port, pid: child.pid! };
 }
 
 const PROPFIND_SCRIPT = `wrk.method = "PROPFIND"\nwrk.headers["Depth"] = "1"\nwrk.headers["Content-Type"] = "application/xml"\nwrk.body = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'\n`;
@@ -198,12 +225,15 @@ function runWrk(target: Target, kind: Kind, seconds = DURATION): Figures {
     fs.writeFileSync(script, PROPFIND_SCRIPT);
     args.push('-s', script);
   }
+  const cpuBefore = serverCpuUs(target.pid);
   const out = execFileSync(WRK, [...args, url], { encoding: 'utf8' });
+  const cpuUs = serverCpuUs(target.pid) - cpuBefore;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
   const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p99ms, non2xx };
+  return { rps, p99ms, non2xx, cpuUs: cpuUs / requests };
 }
 
 async function checkTarget(target: Target): Promise<void> {
@@ -296,7 +326,7 @@ function median(values: number[]): number {
 
 function row(name: string, get: Figures, propfind: Figures): string {
   const cell = (f: Figures) =>
-    `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
+    `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms  CPU ${f.cpuUs.toFixed(0).padStart(6)} µs${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
   return `${name.padEnd(42)} GET ${cell(get)}   PROPFIND ${cell(propfind)}`;
 }
 
@@ -317,17 +347,17 @@ async function main(): Promise<void> {
   );
   const sesame = { ...(await startSesame('auth', cores)).target, name: `1. Sésame, app-password Basic (WORKERS=${cores})` };
   const open = { ...(await startSesame('no-auth', cores)).target, name: `2. Sésame, no authentication (WORKERS=${cores})` };
-  const apachePort = await startApache();
-  const apache = { name: '3. Apache mod_dav, no auth (tuned)', port: apachePort, prefix: '/open' };
+  const apacheServer = await startApache();
+  const apache = { name: '3. Apache mod_dav, no auth (tuned)', ...apacheServer, prefix: '/open' };
   const apacheAuth = {
     name: '4. Apache mod_dav, Basic + bcrypt',
-    port: apachePort,
+    ...apacheServer,
     prefix: '/auth',
     authorization: basicHeader(USER, PASS),
   };
   const rclone = {
     name: '5. rclone serve webdav, Basic',
-    port: await startRclone(),
+    ...(await startRclone()),
     prefix: '',
     authorization: basicHeader(USER, PASS),
   };
@@ -356,13 +386,14 @@ async function main(): Promise<void> {
         rps: median(all.map((f) => f.rps)),
         p99ms: median(all.map((f) => f.p99ms)),
         non2xx: all.reduce((sum, f) => sum + f.non2xx, 0),
+        cpuUs: median(all.map((f) => f.cpuUs)),
       };
     };
     console.log(row(target.name, of('GET'), of('PROPFIND')));
   }
   /** The ratio a/b of each round (the two measured minutes apart at most), then their median. */
-  const ratio = (a: Target, b: Target, kind: Kind) => {
-    const each = rounds.map((r) => r.get(a.name)![kind].rps / r.get(b.name)![kind].rps);
+  const ratio = (a: Target, b: Target, kind: Kind, of: 'rps' | 'cpuUs' = 'rps') => {
+    const each = rounds.map((r) => r.get(a.name)![kind][of] / r.get(b.name)![kind][of]);
     return `${median(each).toFixed(2)} (${each.map((x) => x.toFixed(2)).join(', ')})`;
   };
   console.log(`\nratios, median of the ${ROUNDS} rounds (each round's ratio in parentheses):`);
@@ -370,6 +401,9 @@ async function main(): Promise<void> {
   console.log(`  PROPFIND 1/3 = ${ratio(sesame, apache, 'PROPFIND')}  target ≥ 1.5`);
   console.log(`  GET      1/2 = ${ratio(sesame, open, 'GET')}  target ≥ 0.95`);
   console.log(`  PROPFIND 1/2 = ${ratio(sesame, open, 'PROPFIND')}  target ≥ 0.95`);
+  console.log(
+    `  server CPU per request, 2/1 (1.00: authentication costs nothing): GET ${ratio(open, sesame, 'GET', 'cpuUs')}   PROPFIND ${ratio(open, sesame, 'PROPFIND', 'cpuUs')}`,
+  );
   console.log(
     `  GET 1/4 = ${ratio(sesame, apacheAuth, 'GET')}   GET 1/5 = ${ratio(sesame, rclone, 'GET')}   PROPFIND 1/5 = ${ratio(sesame, rclone, 'PROPFIND')}`,
   );
