@@ -9,9 +9,8 @@ import type { Clock } from '../../src/context.js';
 import { isSesameError } from '../../src/errors.js';
 import { RETRY_MS } from '../../src/oidc/provider.js';
 import {
-  freePort,
-  isPortTaken,
   ManualClock,
+  onFreePort,
   startServer,
   type DialectName,
   type TestServer,
@@ -72,29 +71,24 @@ export async function startSsoWorld(
   options: { env?: Record<string, string>; providerDown?: boolean } & Partial<TestServerOptions> = {},
 ): Promise<SsoWorld> {
   const { env, providerDown, ...serverOptions } = options;
-  let provider: TestProvider;
-  let sesame: TestServer;
-  // The port is free when chosen, but Sésame binds it only after the provider
-  // and its database are ready: another suite may take it meanwhile.
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+  const { provider, sesame } = await onFreePort(async (port) => {
     const sesameUrl = `http://127.0.0.1:${port}`;
-    provider = await startTestProvider({ sesameUrl, accounts });
+    const provider = await startTestProvider({ sesameUrl, accounts });
     if (providerDown) await provider.close();
     try {
-      sesame = await startServer({
+      const sesame = await startServer({
         dialect,
         ...serverOptions,
         port,
         allowLoopbackHttpIssuer: true,
         env: oidcEnv(provider, sesameUrl, env),
       });
-      break;
+      return { provider, sesame };
     } catch (error) {
       if (!providerDown) await provider.close();
-      if (!isPortTaken(error) || attempt === 5) throw error;
+      throw error;
     }
-  }
+  });
   const world = {
     provider,
     sesame,

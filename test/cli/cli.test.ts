@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPostgresDatabase, freePort, tempDir } from '../helpers/server.js';
+import { createPostgresDatabase, onFreePort, tempDir } from '../helpers/server.js';
 import { basic, request, signIn } from '../helpers/http.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
 
@@ -94,19 +94,15 @@ type Running = Set<ChildProcess>;
 class PortTaken extends Error {}
 
 /**
- * Starts `sesame serve` on a free port. The port is free when chosen, but
- * the process binds it seconds later, and another suite may take it
- * meanwhile: that start fails with EADDRINUSE and creates nothing (tested
- * below), so it is tried again on another port.
+ * Starts `sesame serve` on a free port, again on another one if it was
+ * taken meanwhile: that start fails with EADDRINUSE and creates nothing
+ * (tested below).
  */
-async function serve(env: Record<string, string>, running: Running): Promise<Served> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await serveOnPort(env, running, await freePort());
-    } catch (error) {
-      if (!(error instanceof PortTaken) || attempt === 5) throw error;
-    }
-  }
+function serve(env: Record<string, string>, running: Running): Promise<Served> {
+  return onFreePort(
+    (port) => serveOnPort(env, running, port),
+    (error) => error instanceof PortTaken,
+  );
 }
 
 async function serveOnPort(env: Record<string, string>, running: Running, port: number): Promise<Served> {

@@ -6,12 +6,12 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import pg from 'pg';
 import type { LogEvent } from 'kysely';
+import { freePort } from './pg-cluster.js';
 import { loadConfig } from '../../src/config/config.js';
 import { buildServer, type Server } from '../../src/server.js';
 import type { Clock } from '../../src/context.js';
@@ -62,7 +62,7 @@ export interface TestServerOptions {
   timeouts?: Timeouts;
   /** Lets OIDC_ISSUER be a provider the test runs on http://127.0.0.1. */
   allowLoopbackHttpIssuer?: boolean;
-  /** Listen on this port (see freePort) rather than a random one: for a PUBLIC_URL known before start. */
+  /** Listen on this port (see onFreePort) rather than a random one: for a PUBLIC_URL known before start. */
   port?: number;
   /** Adds routes or plugins to the server before it listens. */
   beforeListen?: (server: Server) => void;
@@ -131,13 +131,20 @@ export function isPortTaken(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'EADDRINUSE';
 }
 
-/** A port free on 127.0.0.1 right now, for a server whose public URL must be known before it starts. */
-export async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+/**
+ * Starts something on a port free when chosen: the port may be taken by
+ * another suite before the server binds it (seconds later for a spawned
+ * process), so a start that fails with `taken` is tried again on another
+ * port, five times at most.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, taken = isPortTaken): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await freePort());
+    } catch (error) {
+      if (!taken(error) || attempt === 5) throw error;
+    }
+  }
 }
 
 /** A clock the test moves by hand. */

@@ -10,9 +10,8 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { signIn } from '../helpers/http.js';
-import { DIALECTS, createPostgresDatabase, tempDir } from '../helpers/server.js';
+import { DIALECTS, createPostgresDatabase, onFreePort, tempDir } from '../helpers/server.js';
 import { rawRequest, type DavAccount } from '../helpers/dav.js';
-import { freePort } from '../helpers/pg-cluster.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const LOCK_BODY =
@@ -26,15 +25,12 @@ for (const dialect of DIALECTS) {
     let base: { url: string; dataDir: string };
     let alice: DavAccount;
 
-    before(async () => {
-      dataDir = tempDir();
-      const port = await freePort();
-      const env: NodeJS.ProcessEnv = { ...process.env, WORKERS: '2', PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info' };
-      for (const name of ['DATABASE_URL', 'SESAME_SECRET_KEY', 'HOST', 'PUBLIC_URL', 'NODE_TEST_CONTEXT']) delete env[name];
-      if (dialect === 'postgres') env.DATABASE_URL = await createPostgresDatabase();
+    /** Spawns `serve` on `port` and waits for its first-start password; an EADDRINUSE start rejects with that code. */
+    async function serveOn(port: number, env: NodeJS.ProcessEnv): Promise<void> {
+      output = '';
       child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
         cwd: ROOT,
-        env,
+        env: { ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -48,11 +44,20 @@ for (const dialect of DIALECTS) {
         }, 100);
         child.once('exit', (code) => {
           clearInterval(poll);
-          reject(new Error(`serve exited with ${code}: ${output}`));
+          const error = new Error(`serve exited with ${code}: ${output}`);
+          reject(/EADDRINUSE/.test(output) ? Object.assign(error, { code: 'EADDRINUSE' }) : error);
         });
       });
-      const adminPassword = /password\n\n\s+(\S+)/.exec(output)![1]!;
       base = { url: `http://127.0.0.1:${port}`, dataDir };
+    }
+
+    before(async () => {
+      dataDir = tempDir();
+      const env: NodeJS.ProcessEnv = { ...process.env, WORKERS: '2', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
+      for (const name of ['DATABASE_URL', 'SESAME_SECRET_KEY', 'HOST', 'PUBLIC_URL', 'NODE_TEST_CONTEXT']) delete env[name];
+      if (dialect === 'postgres') env.DATABASE_URL = await createPostgresDatabase();
+      await onFreePort((port) => serveOn(port, env));
+      const adminPassword = /password\n\n\s+(\S+)/.exec(output)![1]!;
       const session = await signIn(base.url, 'admin', adminPassword);
       const created = await session.call('/api/v1/app-passwords', {
         method: 'POST',
