@@ -33,6 +33,7 @@ import { createAppPassword } from '../src/app-passwords/store.js';
 import { writeBenchFiles } from './dav-files.js';
 import { runWrk } from './wrk.js';
 import { moduleOf } from './profile-module.js';
+import { median } from './median.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -186,7 +187,6 @@ async function main(): Promise<void> {
       await runWrk(tmp, { ...WRK_CASE, durationS: 1, port: peer.port, path: FILE_PATH, authorizations: peer.authorizations });
     const figures = new Map<string, { cpuUs: number; rps: number }[]>(peers.map((peer) => [peer.name, []]));
     for (let round = 0; round < ROUNDS; round++) for (const peer of peers) figures.get(peer.name)!.push(await measure(peer, tmp));
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const medianCpu = (peer: Peer) => median(figures.get(peer.name)!.map((f) => f.cpuUs));
     const [safeFloor, cachedFloor] = [medianCpu(peers[2]!), medianCpu(peers[3]!)];
     console.log(

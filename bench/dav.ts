@@ -33,16 +33,17 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { writeBenchFiles } from './dav-files.js';
+import { median } from './median.js';
+import { runWrk, WRK } from './wrk.js';
 import { freePort } from '../test/helpers/pg-cluster.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DURATION = process.env.BENCH_DAV_SECONDS ?? '5';
+const DURATION = Number(process.env.BENCH_DAV_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_DAV_ROUNDS ?? 3);
 const KINDS = ['GET', 'PROPFIND'] as const;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 type Kind = (typeof KINDS)[number];
 const BIG_MIB = Number(process.env.BENCH_DAV_BIG_MIB ?? 2048);
-const WRK = '/usr/bin/wrk';
 const USER = 'bench';
 const PASS = 'bench-peer-password';
 
@@ -66,11 +67,15 @@ interface Figures {
   cpuUs: number;
 }
 
-/** CPU time in µs of `pid` and its direct children (the workers of a cluster, Apache's children), from /proc. */
+/** The direct children of `pid` (the workers of a cluster, Apache's children), from /proc. */
+function childrenOf(pid: number): number[] {
+  return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** CPU time in µs of `pid` and its direct children, from /proc. */
 function serverCpuUs(pid: number): number {
-  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
   let ticks = 0;
-  for (const p of [String(pid), ...children]) {
+  for (const p of [pid, ...childrenOf(pid)]) {
     try {
       const fields = fs.readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1]!.split(' ');
       ticks += Number(fields[11]) + Number(fields[12]);
@@ -101,7 +106,7 @@ function basicHeader(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-async function startSesame(mode: 'auth' | 'no-auth', workers: string): Promise<{ target: Target; pid: number }> {
+async function startSesame(mode: 'auth' | 'no-auth', workers: string): Promise<Target> {
   const port = await freePort();
   const dataDir = path.join(work, `sesame-${mode}-${workers}`);
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/dav-server.ts', dataDir, String(port), workers, mode], {
@@ -121,14 +126,11 @@ async function startSesame(mode: 'auth' | 'no-auth', workers: string): Promise<{
   const { password } = JSON.parse(line) as { password: string };
   await waitForPort(port);
   return {
-    target: {
-      name: '',
-      port,
-      prefix: '/dav',
-      pid: child.pid!,
-      ...(mode === 'auth' ? { authorization: basicHeader('bench', password) } : {}),
-    },
+    name: '',
+    port,
+    prefix: '/dav',
     pid: child.pid!,
+    ...(mode === 'auth' ? { authorization: basicHeader('bench', password) } : {}),
   };
 }
 
@@ -214,26 +216,32 @@ async function startRclone(): Promise<{ port: number; pid: number }> {
   return { port, pid: child.pid! };
 }
 
-const PROPFIND_SCRIPT = `wrk.method = "PROPFIND"\nwrk.headers["Depth"] = "1"\nwrk.headers["Content-Type"] = "application/xml"\nwrk.body = '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'\n`;
+const PROPFIND = {
+  method: 'PROPFIND',
+  headers: { Depth: '1', 'Content-Type': 'application/xml' },
+  body: '<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>',
+};
 
-function runWrk(target: Target, kind: Kind, seconds = DURATION): Figures {
-  const url = `http://127.0.0.1:${target.port}${target.prefix}/${kind === 'GET' ? 'file.bin' : 'folder/'}`;
-  const args = ['-t2', '-c16', `-d${seconds}s`, '--latency', '--timeout', '10s'];
-  if (target.authorization) args.push('-H', `Authorization: ${target.authorization}`);
-  if (kind === 'PROPFIND') {
-    const script = path.join(work, 'propfind.lua');
-    fs.writeFileSync(script, PROPFIND_SCRIPT);
-    args.push('-s', script);
-  }
+/** One bounded `wrk` window of `kind` against `target`, with the server's CPU time over it. */
+async function measure(target: Target, kind: Kind, seconds = DURATION): Promise<Figures> {
   const cpuBefore = serverCpuUs(target.pid);
-  const out = execFileSync(WRK, [...args, url], { encoding: 'utf8' });
+  const result = await runWrk(work, {
+    port: target.port,
+    path: `${target.prefix}/${kind === 'GET' ? 'file.bin' : 'folder/'}`,
+    authorizations: target.authorization ? [target.authorization] : [],
+    threads: 2,
+    connections: 16,
+    durationS: seconds,
+    timeoutS: 10,
+    ...(kind === 'PROPFIND' ? PROPFIND : {}),
+  });
   const cpuUs = serverCpuUs(target.pid) - cpuBefore;
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? NaN);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN);
-  const p99 = /\s99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const p99ms = p99 ? Number(p99[1]) * (p99[2] === 'us' ? 0.001 : p99[2] === 's' ? 1000 : 1) : NaN;
-  const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p99ms, non2xx, cpuUs: cpuUs / requests };
+  return {
+    rps: result.requestsPerSecond,
+    p99ms: result.p99Ms,
+    non2xx: result.non2xx,
+    cpuUs: cpuUs / result.requests,
+  };
 }
 
 async function checkTarget(target: Target): Promise<void> {
@@ -269,8 +277,8 @@ function rssKiB(pid: number): number {
 
 /** PUT then GET of BIG_MIB MiB through one worker process, sampling its RSS every 50 ms. */
 async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; seconds: number }> {
-  const { target, pid } = await startSesame('auth', '1');
-  const worker = Number(fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+  const target = await startSesame('auth', '1');
+  const worker = childrenOf(target.pid)[0]!;
   const base = rssKiB(worker);
   let peak = base;
   const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(worker))), 50);
@@ -318,12 +326,6 @@ async function measureBigTransfer(): Promise<{ putMiB: number; getMiB: number; s
   return { putMiB: putPeak / 1024, getMiB: (peak - getBase) / 1024, seconds: (Date.now() - started) / 1000 };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 function row(name: string, get: Figures, propfind: Figures): string {
   const cell = (f: Figures) =>
     `${f.rps.toFixed(0).padStart(8)} req/s  p99 ${f.p99ms.toFixed(2).padStart(7)} ms  CPU ${f.cpuUs.toFixed(0).padStart(6)} µs${f.non2xx ? `  (${f.non2xx} non-2xx!)` : ''}`;
@@ -345,8 +347,8 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(' ')}, wrk -t2 -c16 -d${DURATION}s per case, ${ROUNDS} rounds alternating the order of the peers`,
   );
-  const sesame = { ...(await startSesame('auth', cores)).target, name: `1. Sésame, app-password Basic (WORKERS=${cores})` };
-  const open = { ...(await startSesame('no-auth', cores)).target, name: `2. Sésame, no authentication (WORKERS=${cores})` };
+  const sesame = { ...(await startSesame('auth', cores)), name: `1. Sésame, app-password Basic (WORKERS=${cores})` };
+  const open = { ...(await startSesame('no-auth', cores)), name: `2. Sésame, no authentication (WORKERS=${cores})` };
   const apacheServer = await startApache();
   const apache = { name: '3. Apache mod_dav, no auth (tuned)', ...apacheServer, prefix: '/open' };
   const apacheAuth = {
@@ -364,14 +366,14 @@ async function main(): Promise<void> {
   const targets: Target[] = [sesame, open, apache, apacheAuth, rclone];
   for (const target of targets) await checkTarget(target);
   // Warm-up (JIT, caches, connections), not counted.
-  for (const target of targets) for (const kind of KINDS) runWrk(target, kind, '1');
+  for (const target of targets) for (const kind of KINDS) await measure(target, kind, 1);
   const rounds: Map<string, Record<Kind, Figures>>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const measured = new Map<string, Record<Kind, Figures>>();
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const kind of KINDS) {
       for (const target of order) {
-        const figures = runWrk(target, kind);
+        const figures = await measure(target, kind);
         measured.set(target.name, { ...measured.get(target.name)!, [kind]: figures });
       }
     }

@@ -1,7 +1,8 @@
 /**
  * Runs Debian's `wrk` against a server on 127.0.0.1 for a bounded time and
- * reads its result: a Lua script takes the Authorization headers in turn
- * (none for an unauthenticated route) and prints one JSON line at the end.
+ * reads its result: a Lua script sends the case's method, headers and body,
+ * takes the Authorization headers in turn (none for an unauthenticated
+ * route) and prints one JSON line at the end.
  * A missing `wrk` stops the benchmark with the package to install.
  */
 import { spawn } from 'node:child_process';
@@ -18,6 +19,13 @@ export interface WrkCase {
   connections: number;
   threads: number;
   durationS: number;
+  /** GET unless given. */
+  method?: string;
+  /** Sent with every request, besides the Authorization one. */
+  headers?: Record<string, string>;
+  body?: string;
+  /** Seconds before wrk counts a request as timed out (5 unless given). */
+  timeoutS?: number;
 }
 
 export interface WrkResult {
@@ -35,14 +43,22 @@ function luaString(value: string): string {
   return JSON.stringify(value);
 }
 
-function script(authorizations: string[], requestPath: string): string {
+function script(c: WrkCase): string {
+  // One Authorization value is a fixed header: no table is built per request.
+  const single = c.authorizations.length === 1 ? { Authorization: c.authorizations[0]! } : {};
+  const rotating = c.authorizations.length === 1 ? [] : c.authorizations;
+  const fixed = Object.entries({ ...c.headers, ...single }).map(([name, value]) => `[${luaString(name)}] = ${luaString(value)}`);
   return `
-local headers = { ${authorizations.map(luaString).join(', ')} }
+local method, path, body = ${luaString(c.method ?? 'GET')}, ${luaString(c.path)}, ${c.body === undefined ? 'nil' : luaString(c.body)}
+local fixed = { ${fixed.join(', ')} }
+local headers = { ${rotating.map(luaString).join(', ')} }
 local counter = 0
 request = function()
-  if #headers == 0 then return wrk.format("GET", ${luaString(requestPath)}) end
+  if #headers == 0 then return wrk.format(method, path, fixed, body) end
   counter = counter % #headers + 1
-  return wrk.format("GET", ${luaString(requestPath)}, { ["Authorization"] = headers[counter] })
+  local sent = { ["Authorization"] = headers[counter] }
+  for name, value in pairs(fixed) do sent[name] = value end
+  return wrk.format(method, path, sent, body)
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -56,8 +72,19 @@ end
 export async function runWrk(tmp: string, c: WrkCase): Promise<WrkResult> {
   if (!fs.existsSync(WRK)) throw new Error(`${WRK} is missing: install the Debian package wrk (apt-get install -y wrk)`);
   const file = path.join(tmp, `wrk-${c.port}-${Date.now()}.lua`);
-  fs.writeFileSync(file, script(c.authorizations, c.path));
-  const args = ['-t', String(c.threads), '-c', String(c.connections), '-d', `${c.durationS}s`, '--timeout', '5s', '-s', file];
+  fs.writeFileSync(file, script(c));
+  const args = [
+    '-t',
+    String(c.threads),
+    '-c',
+    String(c.connections),
+    '-d',
+    `${c.durationS}s`,
+    '--timeout',
+    `${c.timeoutS ?? 5}s`,
+    '-s',
+    file,
+  ];
   const child = spawn(WRK, [...args, `http://127.0.0.1:${c.port}${c.path}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
