@@ -44,6 +44,16 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: clock.now() });
   }
 
+  /** The codes of the recovery-codes dialog, once it shows them (reading them at once after a click may find none yet). */
+  async function shownRecoveryCodes(page: Page): Promise<string[]> {
+    const items = page
+      .getByRole('dialog', { name: 'Vos codes de récupération' })
+      .getByRole('list', { name: 'Codes de récupération' })
+      .getByRole('listitem');
+    await items.first().waitFor();
+    return items.allInnerTexts();
+  }
+
   /** Turns 2FA on through the screens, from the button to the recovery codes dialog; returns the key and the codes. */
   async function enrolHere(page: Page): Promise<{ secret: string; codes: string[] }> {
     await page.getByRole('button', { name: 'Activer la double authentification' }).click();
@@ -54,10 +64,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     assert.match(secret, /^[A-Z2-7]{16,}$/);
     await page.getByLabel('Code de vérification').fill(nextCode(secret));
     await page.getByRole('button', { name: 'Activer', exact: true }).click();
-    const dialog = page.getByRole('dialog', { name: 'Vos codes de récupération' });
-    await dialog.waitFor();
-    const codes = await dialog.getByRole('list', { name: 'Codes de récupération' }).getByRole('listitem').allInnerTexts();
-    return { secret, codes };
+    return { secret, codes: await shownRecoveryCodes(page) };
   }
 
   async function signOutHere(page: Page, username: string): Promise<void> {
@@ -217,8 +224,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     await assertAccessible(page, 'the regenerate dialog with its error');
     await regenerate.getByLabel('Code de vérification ou code de récupération').fill(nextCode(secret));
     await regenerate.getByRole('button', { name: 'Régénérer' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Vos codes de récupération' });
-    const renewed = await dialog.getByRole('list', { name: 'Codes de récupération' }).getByRole('listitem').allInnerTexts();
+    const renewed = await shownRecoveryCodes(page);
     assert.equal(renewed.length, 10);
     assert.deepEqual(
       renewed.filter((code) => codes.includes(code)),
