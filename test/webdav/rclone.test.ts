@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
       ({ server, alice } = await startDavServer(dialect));
       work = tempDir('sesame-rclone-');
       writeTree(path.join(work, 'tree'));
-      const { stdout: obscured } = await execFileAsync('/usr/bin/rclone', ['obscure', alice.password]);
+      const { stdout: obscured } = await execFileAsync('/usr/bin/rclone', ['obscure', '--', alice.password]);
       const env = {
         ...process.env,
         RCLONE_CONFIG: path.join(work, 'rclone.conf'),
