@@ -79,10 +79,14 @@ function usernameFrom(raw: string | null): string | null {
  * Usernames to try for a new account, in order: the name the provider
  * suggests, then the same with suffixes derived from (issuer, sub), so that
  * the same identity always gets the same name whatever the order of sign-ins.
+ * The suffixes are digits, which belong to no script: hex letters after a
+ * Cyrillic or Greek name would make a mixed-script name that
+ * validateUsername refuses everywhere else.
  */
 export function usernameCandidates(identity: ProviderIdentity): string[] {
   const digest = crypto.createHash('sha256').update(`${identity.issuer}\n${identity.subject}`).digest('hex');
+  const digits = (BigInt(`0x${digest}`) % 10n ** 12n).toString().padStart(12, '0');
   const base = usernameFrom(identity.preferredUsername) ?? usernameFrom(identity.email);
   const fallback = `sso-${digest.slice(0, 12)}`;
-  return base === null ? [fallback] : [base, `${base}-${digest.slice(0, 6)}`, `${base}-${digest.slice(0, 12)}`, fallback];
+  return base === null ? [fallback] : [base, `${base}-${digits.slice(0, 6)}`, `${base}-${digits.slice(0, 12)}`, fallback];
 }
