@@ -25,7 +25,13 @@ export interface ProviderIdentity {
 
 type Claims = Record<string, unknown>;
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+/**
+ * A text claim, trimmed; null when absent, empty or holding a control
+ * character (PostgreSQL cannot store NUL: a subject or e-mail holding one
+ * must fail alike on both databases, not only on PostgreSQL).
+ */
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' && !/\p{Cc}/u.test(value.trim()) ? value.trim() : null;
 
 export function identityFromClaims(claims: Claims): ProviderIdentity {
   const issuer = text(claims.iss);

@@ -48,6 +48,18 @@ describe('identityFromClaims', () => {
       (error) => isSesameError(error, 'SSO_FAILED'),
     );
   });
+
+  it('refuses a subject holding a control character with SSO_FAILED, and takes other such claims as absent', () => {
+    for (const sub of ['sub\u0000ject', 'sub\u0085ject']) {
+      assert.throws(
+        () => identityFromClaims({ iss: ISSUER, sub }),
+        (error) => isSesameError(error, 'SSO_FAILED'),
+        JSON.stringify(sub),
+      );
+    }
+    const read = identity({ email: 'ana\u0000@example.com', preferred_username: 'a\u0001na', sid: 's\u0000' });
+    assert.deepEqual([read.email, read.preferredUsername, read.sid], [null, null, null]);
+  });
 });
 
 describe('checkAllowedDomain', () => {
