@@ -30,10 +30,19 @@ const CREDENTIAL_NAMES = new Set([
   'session',
   'sessionid',
   'clientsecret',
+  // Sésame's own: its session cookie, second-factor codes, the SSO logout token, the CSRF token.
+  'sesamesession',
+  'hostsesamesession',
+  'totp',
+  'otp',
+  'recoverycode',
+  'logouttoken',
+  'csrftoken',
+  'xcsrftoken',
 ]);
 
-/** Words that make any name a credential's (`new_password`, `totpSecret`). */
-const CREDENTIAL_WORDS = /password|passwd|secret/;
+/** Words that make any name a credential's (`new_password`, `totpSecret`, `mot_de_passe`). */
+const CREDENTIAL_WORDS = /password|passwd|passphrase|motdepasse|secret/;
 
 function decodeKey(raw: string): string {
   const spaced = raw.replace(/\+/g, ' ');

@@ -25,7 +25,13 @@ export interface ProviderIdentity {
 
 type Claims = Record<string, unknown>;
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() !== '' ? value.trim() : null);
+/**
+ * A text claim, trimmed; null when absent, empty or holding a control
+ * character (PostgreSQL cannot store NUL: a subject or e-mail holding one
+ * must fail alike on both databases, not only on PostgreSQL).
+ */
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' && !/\p{Cc}/u.test(value.trim()) ? value.trim() : null;
 
 export function identityFromClaims(claims: Claims): ProviderIdentity {
   const issuer = text(claims.iss);
@@ -79,10 +85,14 @@ function usernameFrom(raw: string | null): string | null {
  * Usernames to try for a new account, in order: the name the provider
  * suggests, then the same with suffixes derived from (issuer, sub), so that
  * the same identity always gets the same name whatever the order of sign-ins.
+ * The suffixes are digits, which belong to no script: hex letters after a
+ * Cyrillic or Greek name would make a mixed-script name that
+ * validateUsername refuses everywhere else.
  */
 export function usernameCandidates(identity: ProviderIdentity): string[] {
   const digest = crypto.createHash('sha256').update(`${identity.issuer}\n${identity.subject}`).digest('hex');
+  const digits = (BigInt(`0x${digest}`) % 10n ** 12n).toString().padStart(12, '0');
   const base = usernameFrom(identity.preferredUsername) ?? usernameFrom(identity.email);
   const fallback = `sso-${digest.slice(0, 12)}`;
-  return base === null ? [fallback] : [base, `${base}-${digest.slice(0, 6)}`, `${base}-${digest.slice(0, 12)}`, fallback];
+  return base === null ? [fallback] : [base, `${base}-${digits.slice(0, 6)}`, `${base}-${digits.slice(0, 12)}`, fallback];
 }

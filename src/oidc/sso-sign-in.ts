@@ -28,10 +28,14 @@ export function hashState(state: string): string {
   return crypto.createHash('sha256').update(state).digest('hex');
 }
 
-/** A same-origin path (one leading '/', not '//' nor '/\'), else '/'. */
+/**
+ * A same-origin path (one leading '/', not '//' nor '/\'), else '/'. What is
+ * not printable ASCII is percent-encoded: the path becomes a Location header,
+ * which cannot carry it (`/€` made the callback fail with a 500).
+ */
 export function safeReturnTo(raw: unknown): string {
-  if (typeof raw !== 'string' || !/^\/(?![/\\])/.test(raw) || raw.length > 2048 || /[\p{Cc}]/u.test(raw)) return '/';
-  return raw;
+  if (typeof raw !== 'string' || !/^\/(?![/\\])/.test(raw) || raw.length > 2048 || /[\p{Cc}\p{Cs}]/u.test(raw)) return '/';
+  return raw.replace(/[^\x21-\x7e]/gu, (char) => encodeURIComponent(char));
 }
 
 /**

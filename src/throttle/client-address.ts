@@ -3,9 +3,11 @@
  * (`::ffff:192.0.2.7`) are written as IPv4, so one client is one address
  * whether it came directly or through a proxy; a forwarded `1.2.3.4:5555`
  * or `[::1]:80` loses its port; anything else that is not an IP address is
- * not an address (null). For throttling, an IPv6 client is its /64
- * network: one subscriber holds a whole /64 and could otherwise rotate
- * through it to escape the per-address limits.
+ * not an address (null), an IPv4 address with a zone index included (only
+ * IPv6 has zones: `1.2.3.4%a`, `1.2.3.4%b`… would each be counted apart).
+ * For throttling, an IPv6 client is its /64 network: one subscriber holds a
+ * whole /64 and could otherwise rotate through it to escape the
+ * per-address limits.
  */
 import net from 'node:net';
 
@@ -15,7 +17,9 @@ export function normalizeAddress(raw: string): string | null {
   const address = withPort ? withPort[1]! : value;
   const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
   const result = mapped ? mapped[1]! : address;
-  return net.isIP(result.split('%')[0]!) === 0 ? null : result;
+  const [base, zone] = result.split('%') as [string, string | undefined];
+  const family = net.isIP(base);
+  return family === 0 || (family === 4 && zone !== undefined) ? null : result;
 }
 
 function expandIpv6(ip: string): string[] {

@@ -294,7 +294,7 @@ for (const dialect of DIALECTS) {
       it('with TRUST_PROXY, refuses a forwarded value that is no address with CLIENT_ADDRESS_INVALID, counting nothing', async () => {
         await userWithSession(proxied, 'xff-garbage');
         const before = await keysContaining(proxied, 'garbage');
-        for (const forwarded of ['garbage', 'unknown']) {
+        for (const forwarded of ['garbage', 'unknown', '203.0.113.9%eth0', '[203.0.113.9%x]:80']) {
           const reply = await postSession(proxied, { username: 'xff-garbage', password: 'wrong password' }, freshIp(), {
             'x-forwarded-for': forwarded,
           });

@@ -37,6 +37,15 @@ describe('credentials in a query string', () => {
       'access_token',
       'api-key',
       'Authorization',
+      'sesame_session',
+      '__Host-sesame_session',
+      'totp',
+      'otp',
+      'recovery_code',
+      'logout_token',
+      'x-csrf-token',
+      'passphrase',
+      'mot_de_passe',
       'pass%ZZword',
     ]) {
       assert.equal(isCredentialKey(key), key !== 'pass%ZZword', key);
@@ -55,6 +64,8 @@ describe('credentials in a query string', () => {
       '/x?passage=1',
       '/x?page=2',
       '/x?q=password',
+      '/auth/oidc/callback?code=c&state=s&iss=i&session_state=x',
+      '/signin?next=/&sso_error=SSO_FAILED',
       '/x',
     ]) {
       assert.equal(hasCredentialInQuery(target), false, target);

@@ -12,6 +12,7 @@ import {
   type ProviderIdentity,
 } from '../../src/oidc/identity.js';
 import { safeReturnTo } from '../../src/oidc/sso-sign-in.js';
+import { validateUsername } from '../../src/accounts/username.js';
 
 const ISSUER = 'https://login.example.com';
 
@@ -46,6 +47,18 @@ describe('identityFromClaims', () => {
       () => identityFromClaims({ iss: ISSUER, sub: '  ' }),
       (error) => isSesameError(error, 'SSO_FAILED'),
     );
+  });
+
+  it('refuses a subject holding a control character with SSO_FAILED, and takes other such claims as absent', () => {
+    for (const sub of ['sub\u0000ject', 'sub\u0085ject']) {
+      assert.throws(
+        () => identityFromClaims({ iss: ISSUER, sub }),
+        (error) => isSesameError(error, 'SSO_FAILED'),
+        JSON.stringify(sub),
+      );
+    }
+    const read = identity({ email: 'ana\u0000@example.com', preferred_username: 'a\u0001na', sid: 's\u0000' });
+    assert.deepEqual([read.email, read.preferredUsername, read.sid], [null, null, null]);
   });
 });
 
@@ -88,8 +101,8 @@ describe('usernameCandidates', () => {
   it('prefers preferred_username, then the e-mail, each followed by suffixes derived from (issuer, sub)', () => {
     const candidates = usernameCandidates(identity({ preferred_username: 'ana', email: 'ana@example.com' }));
     assert.equal(candidates[0], 'ana');
-    assert.match(candidates[1]!, /^ana-[0-9a-f]{6}$/);
-    assert.match(candidates[2]!, /^ana-[0-9a-f]{12}$/);
+    assert.match(candidates[1]!, /^ana-[0-9]{6}$/);
+    assert.match(candidates[2]!, /^ana-[0-9]{12}$/);
     assert.match(candidates[3]!, /^sso-[0-9a-f]{12}$/);
     assert.equal(usernameCandidates(identity({ email: 'ana@example.com' }))[0], 'ana@example.com');
   });
@@ -107,6 +120,14 @@ describe('usernameCandidates', () => {
     for (const name of long) assert.ok([...name].length <= 64, name);
   });
 
+  it('suffixes a name of any script with digits only, so that no candidate mixes scripts', () => {
+    for (const name of ['иван', 'ΟΔΟΣ', 'δ', 'ana']) {
+      for (const candidate of usernameCandidates(identity({ preferred_username: name }))) {
+        assert.doesNotThrow(() => validateUsername(candidate), candidate);
+      }
+    }
+  });
+
   it('falls back to a derived name when no claim makes a valid username (mixed scripts, nothing given)', () => {
     assert.match(usernameCandidates(identity({ preferred_username: 'аdmin' }))[0]!, /^sso-[0-9a-f]{12}$/);
     assert.match(usernameCandidates(identity({}))[0]!, /^sso-[0-9a-f]{12}$/);
@@ -118,8 +139,14 @@ describe('safeReturnTo', () => {
     assert.equal(safeReturnTo('/settings/connections?tab=recent'), '/settings/connections?tab=recent');
   });
 
+  it('percent-encodes what a Location header cannot carry', () => {
+    assert.equal(safeReturnTo('/€uro'), '/%E2%82%ACuro');
+    assert.equal(safeReturnTo('/a\u2028b c'), '/a%E2%80%A8b%20c');
+    assert.equal(safeReturnTo('/été?x=%C3%A9'), '/%C3%A9t%C3%A9?x=%C3%A9');
+  });
+
   it('falls back to / for anything that could leave the site or is not a path', () => {
-    for (const value of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'settings', '', '/a\nb', undefined, 42]) {
+    for (const value of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'settings', '', '/a\nb', '/a\ud800', undefined, 42]) {
       assert.equal(safeReturnTo(value), '/', String(value));
     }
   });
