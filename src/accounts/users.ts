@@ -1,7 +1,8 @@
 /**
- * User accounts: creation, listing, disabling, and changes of the primary
- * password with their consequences (SPEC §3): a disabled account loses its
- * sessions and every credential at once; a new password ends the user's
+ * User accounts: creation, listing, disabling and enabling again, and changes
+ * of the primary password with their consequences (SPEC §3): a disabled
+ * account loses its sessions and every credential at once (its app passwords
+ * are suspended, not revoked); a new password ends the user's
  * other sessions and, by policy, revokes their app passwords. Each change
  * holds the user's row lock, so that a concurrent sign-in or app-password
  * creation is ordered before it (and undone by it) or after it (and refused).
@@ -129,24 +130,53 @@ export async function getUserById(ctx: Context, id: string): Promise<User> {
 }
 
 /**
+ * Moves the account to `disabledAt` (a time: disabled; null: enabled) under
+ * its row lock, running `change` (the writes and the audit entry) only when
+ * the account is not already in that state: repeating it changes nothing.
+ */
+async function setAccountState(
+  ctx: Context,
+  userId: string,
+  disabledAt: number | null,
+  change: (trx: Db, record: UserRecord) => Promise<void>,
+): Promise<User> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const record = await requireLockedUser(trx, userId);
+    if ((record.disabledAt === null) === (disabledAt === null)) return toUser(record);
+    await setDisabledAt(trx, userId, disabledAt);
+    await change(trx, record);
+    return toUser({ ...record, disabledAt });
+  });
+}
+
+/**
  * Disables the account: its sessions end and its app passwords stop working at the next request.
  * `reason` is recorded in the audit entry when the system, not a person, decided it.
  */
 export async function disableUser(ctx: Context, userId: string, actor: Actor, reason?: string): Promise<User> {
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const record = await requireLockedUser(trx, userId);
-    if (record.disabledAt === null) {
-      await setDisabledAt(trx, userId, now);
-      await deleteSessionsOfUser(trx, userId);
-      await recordAudit(trx, now, actor, {
-        action: 'user.disabled',
-        targetUserId: userId,
-        target: record.username,
-        ...(reason === undefined ? {} : { details: { reason } }),
-      });
-    }
-    return toUser({ ...record, disabledAt: record.disabledAt ?? now });
+  return setAccountState(ctx, userId, now, async (trx, record) => {
+    await deleteSessionsOfUser(trx, userId);
+    await recordAudit(trx, now, actor, {
+      action: 'user.disabled',
+      targetUserId: userId,
+      target: record.username,
+      ...(reason === undefined ? {} : { details: { reason } }),
+    });
+  });
+}
+
+/**
+ * Enables a disabled account again: it was suspended, not wiped, so its app
+ * passwords neither revoked nor expired work again at the next request on
+ * every node. Its sessions do not come back (disabling deleted them). An SSO
+ * account stays subject to the re-check, which disables it again if the
+ * provider still refuses its refresh token.
+ */
+export async function enableUser(ctx: Context, userId: string, actor: Actor): Promise<User> {
+  const now = ctx.clock.now();
+  return setAccountState(ctx, userId, null, async (trx, record) => {
+    await recordAudit(trx, now, actor, { action: 'user.enabled', targetUserId: userId, target: record.username });
   });
 }
 

@@ -1,10 +1,10 @@
 /**
- * Administration (admins only): users (list, create, disable, link to an
+ * Administration (admins only): users (list, create, disable, enable, link to an
  * SSO identity, their app passwords), revoking any app password, the policy, and the audit log.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { createUser, disableUser, getUserById, listUsers } from '../accounts/users.js';
+import { createUser, disableUser, enableUser, getUserById, listUsers } from '../accounts/users.js';
 import { listAppPasswords, revokeAppPassword } from '../app-passwords/store.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 import { listAudit } from '../audit/audit-log.js';
@@ -47,6 +47,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/users/:id/disable',
     { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
     async (request) => ({ user: await disableUser(services, request.params.id, actorOf(request)) }),
+  );
+
+  app.post(
+    '/admin/users/:id/enable',
+    { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
+    async (request) => ({ user: await enableUser(services, request.params.id, actorOf(request)) }),
   );
 
   app.put(

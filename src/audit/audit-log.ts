@@ -16,6 +16,7 @@ export type AuditAction =
   | 'session.deleted'
   | 'user.created'
   | 'user.disabled'
+  | 'user.enabled'
   | 'user.sso-provisioned'
   | 'user.sso-linked'
   | 'user.role-changed'

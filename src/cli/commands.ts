@@ -10,7 +10,7 @@ import { systemClock, type Context } from '../context.js';
 import { openDatabase } from '../db/database.js';
 import { openServerKey } from '../security/server-key.js';
 import { CLI_ACTOR } from '../audit/audit-log.js';
-import { createUser, disableUser, listUsers, requireUserNamed, setPrimaryPassword } from '../accounts/users.js';
+import { createUser, disableUser, enableUser, listUsers, requireUserNamed, setPrimaryPassword } from '../accounts/users.js';
 import { generateInitialPassword } from '../accounts/first-admin.js';
 import { createAppPassword, listAppPasswords, revokeAppPassword } from '../app-passwords/store.js';
 import { serve } from './serve.js';
@@ -39,6 +39,7 @@ Commands:
   user add NAME [--admin] [--password-stdin]
   user list
   user disable NAME
+  user enable NAME
   user passwd NAME --password-stdin
   app-password create --user NAME --name LABEL [--app ID] [--expires-in DAYS]
   app-password list --user NAME
@@ -52,6 +53,8 @@ Each command takes --help.`,
     'Usage: sesame user add NAME [--admin] [--password-stdin]\n\nCreates a local account. Without --password-stdin a password is generated and printed once.',
   'user list': 'Usage: sesame user list\n\nLists the accounts.',
   'user disable': 'Usage: sesame user disable NAME\n\nDisables an account: its sessions end and its app passwords stop working.',
+  'user enable':
+    'Usage: sesame user enable NAME\n\nEnables a disabled account again: it can sign in, and its app passwords neither revoked nor expired work again.',
   'user passwd':
     "Usage: sesame user passwd NAME --password-stdin\n\nSets a new primary password read from standard input; by policy this revokes the user's app passwords.",
   'app-password create':
@@ -177,11 +180,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(table([['USERNAME', 'ROLE', 'SOURCE', '2FA', 'STATE', 'CREATED'], ...rows]));
       return 0;
     }
-    case 'user disable': {
+    case 'user disable':
+    case 'user enable': {
       allowOnly();
       const [username] = expectPositionals(1);
-      await withContext(io, async (ctx) => disableUser(ctx, (await requireUserNamed(ctx, username!)).id, CLI_ACTOR));
-      io.stdout.write(`Disabled "${username}": sessions ended, app passwords refused.\n`);
+      const disabling = name === 'user disable';
+      const setState = disabling ? disableUser : enableUser;
+      await withContext(io, async (ctx) => setState(ctx, (await requireUserNamed(ctx, username!)).id, CLI_ACTOR));
+      io.stdout.write(
+        disabling
+          ? `Disabled "${username}": sessions ended, app passwords refused.\n`
+          : `Enabled "${username}": it can sign in, and its app passwords in force work again.\n`,
+      );
       return 0;
     }
     case 'user passwd': {

@@ -114,7 +114,8 @@ export async function lockUser(
   return row ? toRecord(row) : null;
 }
 
-export async function setDisabledAt(db: Db, id: string, at: number): Promise<void> {
+/** Disables the account at `at`, or enables it with null. */
+export async function setDisabledAt(db: Db, id: string, at: number | null): Promise<void> {
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
 }
 

@@ -77,6 +77,7 @@ for (const dialect of DIALECTS) {
         ['POST', '/api/v1/admin/users', { username: 'intrus', password: 'a long password' }],
         ['POST', `/api/v1/admin/users/${victim.id}/disable`, undefined],
         ['POST', `/api/v1/admin/users/${plainId}/disable`, undefined],
+        ['POST', `/api/v1/admin/users/${victim.id}/enable`, undefined],
         ['GET', `/api/v1/admin/users/${victim.id}/app-passwords`, undefined],
         ['DELETE', `/api/v1/admin/app-passwords/${victim.password.id}`, undefined],
         ['GET', '/api/v1/admin/policy', undefined],

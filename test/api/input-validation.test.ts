@@ -208,6 +208,7 @@ for (const dialect of DIALECTS) {
         ['PATCH', '/api/v1/app-passwords/%00'],
         ['DELETE', '/api/v1/app-passwords/%00'],
         ['POST', '/api/v1/admin/users/%00/disable'],
+        ['POST', '/api/v1/admin/users/%00/enable'],
         ['GET', '/api/v1/admin/users/%00/app-passwords'],
         ['PUT', '/api/v1/admin/users/%00/sso-identity'],
         ['DELETE', '/api/v1/admin/app-passwords/%00'],

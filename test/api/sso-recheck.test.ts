@@ -4,9 +4,11 @@
  * account that holds app passwords; a provider that revokes the grant or
  * deletes the user gets the account disabled (session ended, app password
  * refused at the next request); a provider that is down disables nothing;
- * two nodes on one database never refresh an account twice; a back-channel
- * logout from the provider ends the sessions at once; a provider down at
- * start-up does not stop local accounts.
+ * two nodes on one database never refresh an account twice; an account an
+ * administrator enables again is disabled again at the next re-check while
+ * the provider still refuses it, and kept once the provider restored it; a
+ * back-channel logout from the provider ends the sessions at once; a
+ * provider down at start-up does not stop local accounts.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,13 +17,13 @@ import { DIALECTS, ManualClock, addUser, startServer, type TestServer } from '..
 import { request, signIn, type Session } from '../helpers/http.js';
 import { CLIENT_ID } from '../helpers/oidc-provider.js';
 import { CookieBrowser, sessionOf, startSso } from '../helpers/sso-browser.js';
-import { recheckDueAccounts, type RecheckReport } from '../../src/oidc/recheck.js';
+import { RECHECK_LEASE_MS, recheckDueAccounts, type RecheckReport } from '../../src/oidc/recheck.js';
 import { PASSWORD, addAdmin, assertError, assertUniform401, createPassword, forwardAuth } from './support.js';
 import { oidcEnv, signInThroughProvider, startSsoWorld, type SsoWorld } from './sso-support.js';
 
 const INTERVAL_MS = 15 * 60_000;
 const ACCOUNTS = Object.fromEntries(
-  ['ana', 'ben', 'cyd', 'dan', 'eli', 'fay', 'gus', 'hal', 'ivy'].map((name) => [
+  ['ana', 'ben', 'cyd', 'dan', 'eli', 'fay', 'gus', 'hal', 'ivy', 'jo'].map((name) => [
     `sub-${name}`,
     { email: `${name}@example.com`, preferredUsername: name },
   ]),
@@ -213,6 +215,40 @@ for (const dialect of DIALECTS) {
       } finally {
         await secondNode.close();
       }
+    });
+
+    it('disables again at the next re-check an account enabled while the provider still refuses it, and keeps it once the provider restored it', async () => {
+      const jo = await ssoUserWithAppPassword(world, 'jo');
+      const atProvider = world.provider.accounts.get('sub-jo')!;
+      world.provider.accounts.delete('sub-jo');
+      clock.advance(INTERVAL_MS + 1_000);
+      await recheck(server);
+      assertUniform401(await forwardAuth(server, 'webdav', 'jo', jo.secret));
+      const users = (await admin.call('/api/v1/admin/users')).json.users as Array<{ id: string; username: string }>;
+      const joId = users.find((u) => u.username === 'jo')!.id;
+      const enable = () => admin.call(`/api/v1/admin/users/${joId}/enable`, { method: 'POST' });
+
+      assert.equal((await enable()).status, 200);
+      assert.equal((await forwardAuth(server, 'webdav', 'jo', jo.secret)).status, 204, 'works again until the re-check');
+      clock.advance(RECHECK_LEASE_MS + 1_000);
+      const refused = await recheck(server);
+      assert.ok(refused.disabled >= 1, JSON.stringify(refused));
+      assertUniform401(await forwardAuth(server, 'webdav', 'jo', jo.secret));
+      const disabled = await admin.call('/api/v1/admin/audit?action=user.disabled&user=jo');
+      assert.deepEqual(
+        disabled.json.entries.map((e: { details: { reason: string } }) => e.details.reason),
+        ['sso-refresh-refused', 'sso-refresh-refused'],
+      );
+
+      world.provider.accounts.set('sub-jo', atProvider);
+      assert.equal((await enable()).status, 200);
+      clock.advance(RECHECK_LEASE_MS + 1_000);
+      const confirmed = await recheck(server);
+      assert.ok(confirmed.confirmed >= 1 && confirmed.disabled === 0, JSON.stringify(confirmed));
+      assert.equal((await forwardAuth(server, 'webdav', 'jo', jo.secret)).status, 204);
+      const enabled = await admin.call('/api/v1/admin/audit?action=user.enabled&user=jo');
+      assert.equal(enabled.json.entries.length, 2, enabled.text);
+      assert.equal(enabled.json.entries[0].actor, 'admin');
     });
   });
 

@@ -24,7 +24,7 @@ import {
 import { basic, request, type HttpReply } from '../helpers/http.js';
 import { CLI_ACTOR } from '../../src/audit/audit-log.js';
 import { createAppPassword, revokeAppPassword, updateAppPassword } from '../../src/app-passwords/store.js';
-import { disableUser, setPrimaryPassword } from '../../src/accounts/users.js';
+import { disableUser, enableUser, setPrimaryPassword } from '../../src/accounts/users.js';
 import { recordLastUse } from '../../src/repositories/app-passwords.js';
 import { lockUser } from '../../src/repositories/users.js';
 import { freshIp, openSession } from './support.js';
@@ -256,6 +256,21 @@ for (const dialect of DIALECTS) {
 
     it('refuses at the very next request a password whose owner was disabled on the other node', async () => {
       const subject = await cachedCredential();
+      await disableUser(nodeB.server.services, subject.userId, CLI_ACTOR);
+      await assertReadAgain(subject, 401);
+    });
+
+    it('accepts at the very next request a password whose owner was enabled again on the other node, and refuses it once disabled again', async () => {
+      const subject = await cachedCredential();
+      await disableUser(nodeB.server.services, subject.userId, CLI_ACTOR);
+      await assertReadAgain(subject, 401);
+      await enableUser(nodeB.server.services, subject.userId, CLI_ACTOR);
+      await assertReadAgain(subject, 204);
+      // That success cleared the failure the refused request counted (a throttle write): read once more, then reused.
+      await assertReadAgain(subject, 204);
+      const reused = await useOnA(subject);
+      assert.equal(reused.reply.status, 204, reused.reply.text);
+      assert.ok(!reused.lookedUp, 'verified again after the enabling, then reused');
       await disableUser(nodeB.server.services, subject.userId, CLI_ACTOR);
       await assertReadAgain(subject, 401);
     });

@@ -1,9 +1,10 @@
 /**
  * The `sesame` command as real processes (node --import tsx src/cli/main.ts):
  * help and argument errors; `serve` on an empty data directory printing the
- * first admin's password once (and never again); users and app passwords
- * managed by the CLI while a spawned server runs on the same data directory
- * (SQLite, key file in DATA_DIR), the server honouring every change at the
+ * first admin's password once (and never again); users (disabled, then
+ * enabled again) and app passwords managed by the CLI while a spawned server
+ * runs on the same data directory (SQLite, key file in DATA_DIR), the server
+ * honouring every change at the
  * next request; configuration and domain errors with their codes; a first
  * start that fails (port taken) creates nobody, and one after `user add`
  * still creates the administrator. One round also runs on PostgreSQL
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPostgresDatabase, onFreePort, tempDir } from '../helpers/server.js';
-import { basic, request, signIn } from '../helpers/http.js';
+import { basic, request, signIn, type Session } from '../helpers/http.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -212,6 +213,7 @@ describe('sesame CLI', { concurrency: true }, () => {
         ['user', 'add'],
         ['user', 'list'],
         ['user', 'disable'],
+        ['user', 'enable'],
         ['user', 'passwd'],
         ['app-password', 'create'],
         ['app-password', 'list'],
@@ -263,6 +265,8 @@ describe('sesame CLI', { concurrency: true }, () => {
     let adminPassword: string;
     let carolPassword: string;
     let webdav: { id: string; secret: string; expiresAt: string };
+    /** Bob's session and app password when he was disabled. */
+    let beforeDisable: { session: Session; secret: string };
     const BOB = "bob's first passphrase";
     const BOB_NEW = "bob's second passphrase";
 
@@ -400,14 +404,27 @@ describe('sesame CLI', { concurrency: true }, () => {
         (await request(server.url, '/api/v1/session', { method: 'POST', body: { username: 'bob', password: BOB_NEW } })).status,
         401,
       );
+      beforeDisable = { session, secret: created.json.password };
+    });
+
+    it('user enable bob lets the server accept his app password and his sign-in again, not his ended session', async () => {
+      const run = await sesame(['user', 'enable', 'bob'], env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^Enabled "bob"/);
+      assert.equal((await request(server.url, '/api/v1/me', { headers: basic('bob', beforeDisable.secret) })).status, 200);
+      assert.equal((await beforeDisable.session.call('/api/v1/me')).status, 401);
+      await signIn(server.url, 'bob', BOB_NEW);
+      const listed = await sesame(['user', 'list'], env);
+      assert.match(listed.stdout, /^bob\s+user\s+local\s+-\s+active\s/m);
     });
 
     it('reports a domain error with its code, exits 1 and changes nothing', async () => {
       const before = await counts(db);
-      const [run, duplicate, unknownApp] = await Promise.all([
+      const [run, duplicate, unknownApp, unknownEnable] = await Promise.all([
         sesame(['app-password', 'create', '--user', 'nobody', '--name', 'Mon WebDAV'], env),
         sesame(['user', 'add', 'carol', '--password-stdin'], env, 'another passphrase\n'),
         sesame(['app-password', 'create', '--user', 'carol', '--name', 'X', '--app', 'ftp'], env),
+        sesame(['user', 'enable', 'nobody'], env),
       ]);
       assert.equal(run.code, 1);
       assert.match(run.stderr, /No user named "nobody"/);
@@ -419,6 +436,9 @@ describe('sesame CLI', { concurrency: true }, () => {
 
       assert.equal(unknownApp.code, 1);
       assert.match(unknownApp.stderr, /\[UNKNOWN_APPLICATION\]/);
+
+      assert.equal(unknownEnable.code, 1);
+      assert.match(unknownEnable.stderr, /No user named "nobody"\. \[USER_NOT_FOUND\]/);
       assert.deepEqual(await counts(db), before);
     });
 
@@ -517,6 +537,15 @@ describe('sesame CLI', { concurrency: true }, () => {
       const created = parseCreated(run.stdout);
       assert.equal([...created.secret].length, 24);
       assert.equal((await request(server.url, '/api/v1/me', { headers: basic('bob', created.secret) })).status, 200);
+
+      for (const [state, status] of [
+        ['disable', 401],
+        ['enable', 200],
+      ] as const) {
+        const changed = await sesame(['user', state, 'bob'], env);
+        assert.equal(changed.code, 0, changed.stderr);
+        assert.equal((await request(server.url, '/api/v1/me', { headers: basic('bob', created.secret) })).status, status, state);
+      }
 
       const listed = await sesame(['app-password', 'list', '--user', 'bob'], env);
       assert.match(listed.stdout, new RegExp(created.id));

@@ -1,9 +1,9 @@
 /**
  * Several server nodes on one PostgreSQL database with one shared key
  * (SPEC §5): what one node does — create, delete, change a password,
- * throttle an address, disable a user, sign in — holds on the other at the
- * very next request; and a node holding a different key refuses to start,
- * saying so without revealing any key.
+ * throttle an address, disable a user or enable them again, sign in — holds
+ * on the other at the very next request; and a node holding a different key
+ * refuses to start, saying so without revealing any key.
  */
 import crypto from 'node:crypto';
 import { describe, it, before, after } from 'node:test';
@@ -120,6 +120,25 @@ describe('two server nodes sharing one PostgreSQL database and one key', () => {
 
     assertRefused(await me(nodeB, 'emma', created.secret));
     assertRefused(await request(nodeB.url, '/api/v1/me', { headers: { cookie: emmaSession.cookie } }));
+  });
+
+  it('accepts again on node B, at the next request, the app password of a user enabled again on node A', async () => {
+    const gaby = await addUser(nodeA, 'gaby', PRIMARY);
+    const created = await createOn(await signIn(nodeA.url, 'gaby', PRIMARY), 'WebDAV');
+    assert.equal((await me(nodeB, 'gaby', created.secret)).status, 200);
+    const admin = await signIn(nodeA.url, 'root', PRIMARY);
+    assert.equal((await admin.call(`/api/v1/admin/users/${gaby.id}/disable`, { method: 'POST' })).status, 200);
+    assertRefused(await me(nodeB, 'gaby', created.secret));
+
+    const enabled = await admin.call(`/api/v1/admin/users/${gaby.id}/enable`, { method: 'POST' });
+    assert.equal(enabled.status, 200, enabled.text);
+    assert.equal(enabled.json.user.disabled, false);
+    const onB = await me(nodeB, 'gaby', created.secret);
+    assert.equal(onB.status, 200, onB.text);
+    assert.equal(onB.json.user.username, 'gaby');
+    assert.equal((await me(nodeB, 'gaby', created.secret)).status, 200);
+    assert.equal((await admin.call(`/api/v1/admin/users/${gaby.id}/disable`, { method: 'POST' })).status, 200);
+    assertRefused(await me(nodeB, 'gaby', created.secret));
   });
 
   it('accepts on node B a web session created on node A, CSRF token included', async () => {

@@ -3,7 +3,8 @@
  * language switch, reload on a deep URL, an ended session sending the user
  * to sign-in and back, failed attempts in Connexions récentes, and the
  * administration (revoking a user's password, which the user then no
- * longer sees), each screen checked with axe-core.
+ * longer sees; disabling an account and re-enabling it, in French and
+ * English), each screen checked with axe-core.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -227,5 +228,59 @@ describe('web: languages, URLs, sessions and administration', () => {
       .click();
     await page.locator('li.user-row', { hasText: 'henri' }).getByText('désactivé').waitFor();
     await page.context().close();
+  });
+
+  it('lets an administrator disable an account and re-enable it, focus staying on its button; its app password works again', async () => {
+    await addUsers(server, 'jules');
+    const jules = await signIn(server.url, 'jules', PASSWORD);
+    const created = await jules.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'Lecteur réseau' } });
+    assert.equal(created.status, 201, created.text);
+    const basicStatus = async () =>
+      (await fetch(`${server.url}/api/v1/me`, { headers: basic('jules', created.json.password) })).status;
+    const page = await newPage(browser);
+    const focusedButton = (name: string) =>
+      page.waitForFunction((expected) => document.activeElement?.textContent === expected, name);
+
+    await openSignedIn(page, server, 'admin1', '/admin/users');
+    const row = page.locator('li.user-row', { hasText: 'jules' });
+    await row.getByRole('button', { name: 'Désactiver jules' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Désactiver le compte jules ?' })
+      .getByRole('button', { name: 'Désactiver' })
+      .click();
+    await page.getByRole('status').getByText('Compte jules désactivé.').waitFor();
+    await row.getByText('désactivé').waitFor();
+    await focusedButton('Réactiver jules');
+    assert.equal(await basicStatus(), 401);
+    await assertAccessible(page, 'the users screen with a disabled account');
+
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('alertdialog', { name: 'Réactiver le compte jules ?' });
+    await dialog
+      .getByText("ses mots de passe d'application encore valides (ni révoqués ni expirés) fonctionneront de nouveau")
+      .waitFor();
+    await assertAccessible(page, 'the re-enable dialog');
+    await dialog.getByRole('button', { name: 'Réactiver' }).click();
+    await page.getByRole('status').getByText('Compte jules réactivé.').waitFor();
+    await row.getByText('actif').waitFor();
+    await focusedButton('Désactiver jules');
+    assert.equal(await basicStatus(), 200);
+    await page.context().close();
+
+    const admin = await signIn(server.url, 'admin1', PASSWORD);
+    const users = (await admin.call('/api/v1/admin/users')).json.users as Array<{ id: string; username: string }>;
+    const julesId = users.find((user) => user.username === 'jules')!.id;
+    assert.equal((await admin.call(`/api/v1/admin/users/${julesId}/disable`, { method: 'POST' })).status, 200);
+    const english = await newPage(browser, 'en-US');
+    await english.goto(`${server.url}/admin/users`);
+    await signInHere(english, 'admin1', { username: 'Username', password: 'Password', submit: 'Sign in' });
+    await english.getByRole('button', { name: 'Re-enable jules' }).click();
+    const englishDialog = english.getByRole('alertdialog', { name: 'Re-enable the account jules?' });
+    await englishDialog.getByText('its app passwords still in force (neither revoked nor expired) work again').waitFor();
+    await englishDialog.getByRole('button', { name: 'Cancel' }).click();
+    await englishDialog.waitFor({ state: 'detached' });
+    assert.equal(await english.evaluate(() => document.activeElement?.textContent), 'Re-enable jules');
+    assert.equal(await basicStatus(), 401, 'cancelled: still disabled');
+    await english.context().close();
   });
 });

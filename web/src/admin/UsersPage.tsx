@@ -1,6 +1,7 @@
 /**
- * Users: create one, disable one (after confirmation), link a local one to
- * an SSO identity (when SSO is configured), open a user's app passwords.
+ * Users: create one, disable one or re-enable a disabled one (after
+ * confirmation), link a local one to an SSO identity (when SSO is
+ * configured), open a user's app passwords.
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -22,9 +23,9 @@ export function UsersPage() {
   const [isAdmin, setIsAdmin] = useState(false);
   const [error, setError] = useState<{ field: 'username' | 'password' | 'form'; message: string }>();
   const [created, setCreated] = useState<string>();
-  const [disabling, setDisabling] = useState<User>();
+  const [changingState, setChangingState] = useState<User>();
   const [linking, setLinking] = useState<User>();
-  const [linked, setLinked] = useState<string>();
+  const [notice, setNotice] = useState<string>();
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -79,7 +80,7 @@ export function UsersPage() {
           {errorMessage(t, users.error)}
         </p>
       ) : null}
-      <p role="status">{linked ? t('admin.ssoLinked', { username: linked }) : ''}</p>
+      <p role="status">{notice ?? ''}</p>
       <ul className="cards" aria-label={t('admin.users')}>
         {users.data?.map((user) => (
           <li key={user.id} className="card user-row">
@@ -100,11 +101,14 @@ export function UsersPage() {
                   {t('admin.linkSso', { username: user.username })}
                 </button>
               ) : null}
-              {user.disabled ? null : (
-                <button type="button" className="danger-outline" onClick={() => setDisabling(user)}>
-                  {t('admin.disable', { username: user.username })}
-                </button>
-              )}
+              {/* One button whose action follows the state: focus returns to it, now offering the opposite. */}
+              <button
+                type="button"
+                className={user.disabled ? undefined : 'danger-outline'}
+                onClick={() => setChangingState(user)}
+              >
+                {t(user.disabled ? 'admin.enable' : 'admin.disable', { username: user.username })}
+              </button>
             </div>
           </li>
         ))}
@@ -115,24 +119,44 @@ export function UsersPage() {
           onClose={() => setLinking(undefined)}
           onLinked={(user) => {
             setLinking(undefined);
-            setLinked(user.username);
+            setNotice(t('admin.ssoLinked', { username: user.username }));
             users.reload();
           }}
         />
       ) : null}
-      {disabling ? (
-        <ConfirmDialog
-          title={t('admin.disableTitle', { username: disabling.username })}
-          description={t('admin.disableDescription')}
-          cancel={t('admin.cancel')}
-          confirm={t('admin.confirmDisable')}
-          onClose={() => setDisabling(undefined)}
-          onConfirm={async () => {
-            await api.disableUser(disabling.id);
+      {changingState ? (
+        <ChangeStateDialog
+          user={changingState}
+          onClose={() => setChangingState(undefined)}
+          onChanged={(user) => {
+            setNotice(t(user.disabled ? 'admin.userDisabled' : 'admin.userEnabled', { username: user.username }));
             users.reload();
           }}
         />
       ) : null}
     </section>
+  );
+}
+
+/** Confirms disabling an enabled account, or re-enabling a disabled one. */
+function ChangeStateDialog({ user, onClose, onChanged }: { user: User; onClose(): void; onChanged(user: User): void }) {
+  const { t } = useTranslation();
+  const enabling = user.disabled;
+  const description = enabling
+    ? [t('admin.enableDescription'), ...(user.authSource === 'oidc' ? [t('admin.enableSsoNote')] : [])].join(' ')
+    : t('admin.disableDescription');
+  return (
+    <ConfirmDialog
+      title={t(enabling ? 'admin.enableTitle' : 'admin.disableTitle', { username: user.username })}
+      description={description}
+      cancel={t('admin.cancel')}
+      confirm={t(enabling ? 'admin.confirmEnable' : 'admin.confirmDisable')}
+      tone={enabling ? 'primary' : 'danger'}
+      onClose={onClose}
+      onConfirm={async () => {
+        const reply = await (enabling ? api.enableUser : api.disableUser)(user.id);
+        onChanged(reply.user);
+      }}
+    />
   );
 }

@@ -117,6 +117,7 @@ export const api = {
   users: () => call<{ users: User[] }>('GET', '/admin/users'),
   createUser: (body: CreateUserBody) => call<{ user: User }>('POST', '/admin/users', body),
   disableUser: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
+  enableUser: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/enable`),
   linkSsoIdentity: (id: string, subject: string) =>
     call<{ user: User }>('PUT', `/admin/users/${encodeURIComponent(id)}/sso-identity`, { subject }),
   userAppPasswords: (id: string) =>

@@ -1,7 +1,7 @@
 /**
  * A confirmation (Radix AlertDialog: focus trapped, Escape cancels, focus
- * returns to the button that opened it) naming what will be lost; shows
- * the action's error in place when it fails.
+ * returns to the button that opened it) naming what will be lost, or come
+ * back; shows the action's error in place when it fails.
  */
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
 import { useState } from 'react';
@@ -15,6 +15,7 @@ export function ConfirmDialog({
   description,
   cancel,
   confirm,
+  tone = 'danger',
   onConfirm,
   onClose,
 }: {
@@ -22,6 +23,8 @@ export function ConfirmDialog({
   description: string;
   cancel: string;
   confirm: string;
+  /** The confirm button's look: 'danger' for what loses something, 'primary' for what gives back. */
+  tone?: 'danger' | 'primary';
   onConfirm(): Promise<void>;
   onClose(): void;
 }) {
@@ -54,7 +57,7 @@ export function ConfirmDialog({
             <AlertDialog.Cancel asChild>
               <button type="button">{cancel}</button>
             </AlertDialog.Cancel>
-            <button type="button" className="danger" disabled={busy} onClick={() => void run()}>
+            <button type="button" className={tone} disabled={busy} onClick={() => void run()}>
               {confirm}
             </button>
           </div>
