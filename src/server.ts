@@ -57,6 +57,8 @@ export interface ServerOptions {
   timeouts?: Timeouts;
   /** Test-only: OIDC_ISSUER may be http://127.0.0.1 (a provider the test runs). No configuration reaches it. */
   allowLoopbackHttpIssuerForTests?: boolean;
+  /** Test-only: no SSO re-check round on a timer; the test runs each round itself (oidc/recheck-schedule.ts). No configuration reaches it. */
+  noRecheckTimerForTests?: boolean;
 }
 
 export interface Server {
@@ -161,7 +163,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
   }, THROTTLE_PRUNE_INTERVAL_MS).unref();
-  const recheck = oidc ? startRecheckSchedule(services, oidc, app.log) : null;
+  const recheck = oidc ? startRecheckSchedule(services, oidc, app.log, { timer: options.noRecheckTimerForTests !== true }) : null;
   app.addHook('onClose', async () => {
     clearInterval(pruning);
     await recheck?.stop();

@@ -11,7 +11,9 @@
  *   connection closed: one byte every 5 s no longer holds a connection open
  *   for minutes (an idle timeout alone never fires on a trickle).
  *
- * The body check reads the socket's byte count on a timer; it never listens
+ * The body check reads the socket's byte count on a timer, once the socket's
+ * pending bytes are read (a server stalled past a window does not cut a
+ * client that kept sending); it never listens
  * to the body itself, so body parsing and streaming are untouched, and a
  * request that announces no body (every GET, a PROPFIND without body: no
  * Content-Length above 0, no Transfer-Encoding) starts no timer at all.
@@ -63,8 +65,9 @@ export function enforceBodyMinimumRate(app: FastifyInstance, timeouts: Timeouts)
     }
     const socket = raw.socket;
     let seen = socket.bytesRead;
-    const check = setInterval(() => {
-      if (raw.complete) {
+    let stopped = false;
+    const judge = () => {
+      if (stopped || raw.complete) {
         clearInterval(check);
         return;
       }
@@ -75,9 +78,15 @@ export function enforceBodyMinimumRate(app: FastifyInstance, timeouts: Timeouts)
         return;
       }
       seen = now;
-    }, timeouts.bodyWindowMs);
+    };
+    // Judged after this turn's socket reads (setImmediate runs after the poll phase): when the process
+    // was stalled past a window, the bytes that arrived meanwhile are counted, not missed.
+    const check = setInterval(() => setImmediate(judge), timeouts.bodyWindowMs);
     check.unref();
-    const stop = () => clearInterval(check);
+    const stop = () => {
+      stopped = true;
+      clearInterval(check);
+    };
     raw.once('end', stop);
     raw.once('close', stop);
     done();

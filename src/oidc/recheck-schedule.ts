@@ -4,6 +4,10 @@
  * shorter); the leases in the database keep nodes from doing the same
  * account twice. Also asks the provider for its metadata once at start-up,
  * without waiting: a provider that is down must not delay serving.
+ * `timer: false` (tests only) keeps the discovery but runs no round: a test
+ * whose clock it moves by hand runs each round itself, as a real-time timer
+ * firing between its clock move and its own round would take that round's
+ * accounts.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { isSesameError } from '../errors.js';
@@ -14,7 +18,12 @@ import { describeProviderError } from './provider-errors.js';
 
 const TICK_MS = 60_000;
 
-export function startRecheckSchedule(ctx: Context, provider: OidcProvider, log: FastifyBaseLogger): { stop(): Promise<void> } {
+export function startRecheckSchedule(
+  ctx: Context,
+  provider: OidcProvider,
+  log: FastifyBaseLogger,
+  { timer = true }: { timer?: boolean } = {},
+): { stop(): Promise<void> } {
   const unreachable = (error: unknown) =>
     log.warn(
       { sso: describeProviderError(error) },
@@ -37,10 +46,10 @@ export function startRecheckSchedule(ctx: Context, provider: OidcProvider, log: 
   provider
     .configuration()
     .catch((error) => log.warn({ sso: describeProviderError(error) }, 'the identity provider cannot be reached yet'));
-  const timer = setInterval(runRound, Math.min(TICK_MS, provider.config.recheckMinutes * 60_000)).unref();
+  const ticking = timer ? setInterval(runRound, Math.min(TICK_MS, provider.config.recheckMinutes * 60_000)).unref() : undefined;
   return {
     async stop() {
-      clearInterval(timer);
+      clearInterval(ticking);
       await round;
     },
   };

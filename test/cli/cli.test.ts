@@ -1,11 +1,11 @@
 /**
- * The `sesame` command as real processes (node --import tsx src/cli/main.ts):
+ * The `sesame` command as real processes (node dist/cli/main.js, the built
+ * CLI that `npm start` runs; rebuilt first when a source in src/ is newer):
  * help and argument errors; `serve` on an empty data directory printing the
  * first admin's password once (and never again); users (disabled, then
  * enabled again) and app passwords managed by the CLI while a spawned server
  * runs on the same data directory (SQLite, key file in DATA_DIR), the server
- * honouring every change at the
- * next request; configuration and domain errors with their codes; a first
+ * honouring every change at the next request; configuration and domain errors with their codes; a first
  * start that fails (port taken) creates nobody, and one after `user add`
  * still creates the administrator. One round also runs on PostgreSQL
  * (DATABASE_URL).
@@ -14,16 +14,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPostgresDatabase, onFreePort, tempDir } from '../helpers/server.js';
+import { ROOT, ensureServerBuild } from '../helpers/build.js';
 import { basic, request, signIn, type Session } from '../helpers/http.js';
 import { openDatabase, type Db } from '../../src/db/database.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DAY_MS = 86_400_000;
-// Generous: on a loaded machine several tsx processes start at once.
+// Generous: on a loaded machine several CLI processes start at once.
 const WAIT_MS = 120_000;
 
 interface Run {
@@ -53,7 +52,7 @@ function cliEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function spawnSesame(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  return spawn(process.execPath, ['dist/cli/main.js', ...args], {
     cwd: ROOT,
     env: cliEnv(env),
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -201,6 +200,7 @@ async function counts(db: Db): Promise<Record<string, number>> {
 
 // The three suites are independent (own data directory, database, port and processes): run them side by side.
 describe('sesame CLI', { concurrency: true }, () => {
+  before(ensureServerBuild);
   describe('sesame CLI: help and wrong arguments', { concurrency: true }, () => {
     const emptyDir = tempDir('sesame-cli-empty-');
     after(() => fs.rmSync(emptyDir, { recursive: true, force: true }));

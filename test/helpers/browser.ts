@@ -5,11 +5,11 @@
  * in parallel); axe-core checks of the page as it is.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT, ensureBuilt } from './build.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -25,51 +25,14 @@ const CHROMIUM_FLAGS = [
 /** Generous: the first page load on two shared cores can be slow. */
 export const UI_TIMEOUT_MS = 30_000;
 
-const root = path.resolve(import.meta.dirname, '../..');
-const webSources = path.join(root, 'web');
-const builtIndex = path.join(root, 'dist/web/index.html');
-const buildLock = path.join(root, 'dist/.web-build.lock');
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-function isBuildCurrent(): boolean {
-  return fs.existsSync(builtIndex) && fs.statSync(builtIndex).mtimeMs >= newestSource(webSources);
-}
-
 /** Builds the web interface if a source is newer than the build (vite, a few seconds). */
-export async function ensureWebBuild(): Promise<void> {
-  fs.mkdirSync(path.dirname(buildLock), { recursive: true });
-  for (;;) {
-    try {
-      fs.mkdirSync(buildLock);
-      break;
-    } catch {
-      // A lock left by a run that was killed mid-build is stale after two minutes.
-      const age = Date.now() - (fs.statSync(buildLock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 120_000) fs.rmSync(buildLock, { recursive: true, force: true });
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-  try {
-    if (!isBuildCurrent()) {
-      execFileSync(
-        process.execPath,
-        [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'],
-        {
-          cwd: root,
-          stdio: 'pipe',
-        },
-      );
-    }
-  } finally {
-    fs.rmdirSync(buildLock);
-  }
+export function ensureWebBuild(): Promise<void> {
+  return ensureBuilt({
+    sources: path.join(ROOT, 'web'),
+    marker: path.join(ROOT, 'dist/web/index.html'),
+    lock: path.join(ROOT, 'dist/.web-build.lock'),
+    args: [path.join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'web/vite.config.ts'],
+  });
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -133,7 +96,7 @@ export async function assertAccessible(page: Page, what: string): Promise<void> 
 
 /** Where README's screenshots go, when SESAME_SCREENSHOTS is set (docs/images). */
 export function screenshotPath(name: string): string | undefined {
-  return process.env.SESAME_SCREENSHOTS ? path.join(root, 'docs/images', name) : undefined;
+  return process.env.SESAME_SCREENSHOTS ? path.join(ROOT, 'docs/images', name) : undefined;
 }
 
 /**

@@ -52,6 +52,7 @@ export interface TestServerOptions {
   databaseUrl?: string;
   /** 64 hex characters; a fresh random key by default. */
   secretKeyHex?: string;
+  /** A clock the test moves by hand; the server then runs no SSO re-check round on a real-time timer (the test runs them). */
   clock?: Clock;
   logStream?: Writable;
   /** Observes every SQL statement the server runs. */
@@ -94,7 +95,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
   try {
     server = await buildServer({
       config,
-      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.clock ? { clock: options.clock, noRecheckTimerForTests: true } : {}),
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),

@@ -43,7 +43,18 @@ describe('normalizeAddress of forwarded values', () => {
     assert.equal(normalizeAddress('[2001:db8::1]:443'), '2001:db8::1');
   });
 
-  for (const value of ['garbage', '', 'unknown', '1.2.3', '999.1.1.1', '1.2.3.4:', 'localhost:80', '1.2.3.4%eth0', '1.2.3.4%', '[1.2.3.4%x]:80']) {
+  for (const value of [
+    'garbage',
+    '',
+    'unknown',
+    '1.2.3',
+    '999.1.1.1',
+    '1.2.3.4:',
+    'localhost:80',
+    '1.2.3.4%eth0',
+    '1.2.3.4%',
+    '[1.2.3.4%x]:80',
+  ]) {
     it(`finds no address in ${JSON.stringify(value)}`, () => {
       assert.equal(normalizeAddress(value), null);
     });

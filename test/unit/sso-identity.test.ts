@@ -146,7 +146,17 @@ describe('safeReturnTo', () => {
   });
 
   it('falls back to / for anything that could leave the site or is not a path', () => {
-    for (const value of ['//evil.example/', '/\\evil.example', 'https://evil.example/', 'settings', '', '/a\nb', '/a\ud800', undefined, 42]) {
+    for (const value of [
+      '//evil.example/',
+      '/\\evil.example',
+      'https://evil.example/',
+      'settings',
+      '',
+      '/a\nb',
+      '/a\ud800',
+      undefined,
+      42,
+    ]) {
       assert.equal(safeReturnTo(value), '/', String(value));
     }
   });

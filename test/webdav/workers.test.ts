@@ -1,5 +1,6 @@
 /**
- * `sesame serve` with WORKERS=2 (node:cluster), on SQLite and on
+ * `sesame serve` with WORKERS=2 (node:cluster; the built CLI, rebuilt first
+ * when a source is newer: helpers/build.ts), on SQLite and on
  * PostgreSQL: two processes share the port, and a lock taken through one of
  * them holds in the other, because locks live in the database. The request
  * log's `pid` shows which process served each request.
@@ -7,13 +8,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { signIn } from '../helpers/http.js';
 import { DIALECTS, createPostgresDatabase, onFreePort, tempDir } from '../helpers/server.js';
 import { rawRequest, type DavAccount } from '../helpers/dav.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { ROOT, ensureServerBuild } from '../helpers/build.js';
 const LOCK_BODY =
   '<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>';
 
@@ -28,7 +27,7 @@ for (const dialect of DIALECTS) {
     /** Spawns `serve` on `port` and waits for its first-start password; an EADDRINUSE start rejects with that code. */
     async function serveOn(port: number, env: NodeJS.ProcessEnv): Promise<void> {
       output = '';
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+      child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], {
         cwd: ROOT,
         env: { ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,6 +51,7 @@ for (const dialect of DIALECTS) {
     }
 
     before(async () => {
+      await ensureServerBuild();
       dataDir = tempDir();
       const env: NodeJS.ProcessEnv = { ...process.env, WORKERS: '2', DATA_DIR: dataDir, LOG_LEVEL: 'info' };
       for (const name of ['DATABASE_URL', 'SESAME_SECRET_KEY', 'HOST', 'PUBLIC_URL', 'NODE_TEST_CONTEXT']) delete env[name];
