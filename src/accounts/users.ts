@@ -2,8 +2,8 @@
  * User accounts: creation, listing, disabling and enabling again, and changes
  * of the primary password with their consequences (SPEC §3): a disabled
  * account loses its sessions and every credential at once (its app passwords
- * are suspended, not revoked); a new password ends the user's
- * other sessions and, by policy, revokes their app passwords. Each change
+ * are suspended, not revoked); a new password ends the user's other
+ * sessions and, by policy, revokes their app passwords. Each change
  * holds the user's row lock, so that a concurrent sign-in or app-password
  * creation is ordered before it (and undone by it) or after it (and refused).
  */

@@ -1,6 +1,7 @@
 /**
- * Administration (admins only): users (list, create, disable, enable, link to an
- * SSO identity, their app passwords), revoking any app password, the policy, and the audit log.
+ * Administration (admins only): users (list, create, disable, enable again,
+ * link to an SSO identity, their app passwords), revoking any app password,
+ * the policy, and the audit log.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
