@@ -186,11 +186,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const [username] = expectPositionals(1);
       const disabling = name === 'user disable';
       const setState = disabling ? disableUser : enableUser;
-      await withContext(io, async (ctx) => setState(ctx, (await requireUserNamed(ctx, username!)).id, CLI_ACTOR));
+      // The account's own name, which the one typed (`BOB`, `ＢＯＢ`) may only match.
+      const user = await withContext(io, async (ctx) => setState(ctx, (await requireUserNamed(ctx, username!)).id, CLI_ACTOR));
       io.stdout.write(
         disabling
-          ? `Disabled "${username}": sessions ended, app passwords refused.\n`
-          : `Enabled "${username}": it can sign in, and its app passwords in force work again.\n`,
+          ? `Disabled "${user.username}": sessions ended, app passwords refused.\n`
+          : `Enabled "${user.username}": it can sign in, and its app passwords in force work again.\n`,
       );
       return 0;
     }

@@ -391,13 +391,14 @@ describe('sesame CLI', { concurrency: true }, () => {
       await signIn(server.url, 'bob', BOB_NEW);
     });
 
-    it("user disable bob makes the server refuse bob's app passwords, sessions and sign-in", async () => {
+    it("user disable BOB (bob's name in capitals) makes the server refuse bob's app passwords, sessions and sign-in", async () => {
       const session = await signIn(server.url, 'bob', BOB_NEW);
       const created = await session.call('/api/v1/app-passwords', { method: 'POST', body: { name: 'Outlook' } });
       assert.equal(created.status, 201, created.text);
 
-      const run = await sesame(['user', 'disable', 'bob'], env);
+      const run = await sesame(['user', 'disable', 'BOB'], env);
       assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^Disabled "bob": /, 'the account is named as it is, not as typed');
       assert.equal((await request(server.url, '/api/v1/me', { headers: basic('bob', created.json.password) })).status, 401);
       assert.equal((await session.call('/api/v1/me')).status, 401);
       assert.equal(
