@@ -65,12 +65,16 @@ export function enforceBodyMinimumRate(app: FastifyInstance, timeouts: Timeouts)
     }
     const socket = raw.socket;
     let seen = socket.bytesRead;
+    let seenAt = performance.now();
     let stopped = false;
     const judge = () => {
       if (stopped || raw.complete) {
         clearInterval(check);
         return;
       }
+      // A tick that was overdue after a stall comes right after the one that judged the stall's bytes:
+      // less than half a window since then is no window to judge.
+      if (performance.now() - seenAt < timeouts.bodyWindowMs / 2) return;
       const now = socket.bytesRead;
       if (now - seen < timeouts.bodyMinBytes) {
         clearInterval(check);
@@ -78,6 +82,7 @@ export function enforceBodyMinimumRate(app: FastifyInstance, timeouts: Timeouts)
         return;
       }
       seen = now;
+      seenAt = performance.now();
     };
     // Judged after this turn's socket reads (setImmediate runs after the poll phase): when the process
     // was stalled past a window, the bytes that arrived meanwhile are counted, not missed.
