@@ -5,10 +5,10 @@
  * first admin's password once (and never again); users (disabled, then
  * enabled again) and app passwords managed by the CLI while a spawned server
  * runs on the same data directory (SQLite, key file in DATA_DIR), the server
- * honouring every change at the next request; configuration and domain errors with their codes; a first
- * start that fails (port taken) creates nobody, and one after `user add`
- * still creates the administrator. One round also runs on PostgreSQL
- * (DATABASE_URL).
+ * honouring every change at the next request; configuration and domain
+ * errors with their codes; a first start that fails (port taken) creates
+ * nobody, and one after `user add` still creates the administrator. One
+ * round also runs on PostgreSQL (DATABASE_URL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
