@@ -191,6 +191,17 @@ function attachDirectReader(db: Db, file: string, onQuery: DatabaseOptions['onQu
   };
 }
 
+/**
+ * A transaction that failed only because another one got in its way and
+ * may simply be run again: SQLite's busy snapshot (a deferred transaction
+ * whose snapshot another connection's commit made stale before it could
+ * write), and PostgreSQL's deadlock or serialization failure.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === '40P01' || code === '40001';
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Db> {
   const pool = options.databaseUrl ? postgresPool(options.databaseUrl) : undefined;
   const dialect = pool ? new PostgresDialect({ pool }) : sqliteDialect(options.dataDir);

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { authStateVersion } from './auth-state-version.js';
+import { filesNamespace } from './files-namespace.js';
 import { rekeyUsernames } from './rekey-usernames.js';
 
 const initial: Migration = {
@@ -250,6 +251,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005_username_keys': usernameKeys,
   '006_oidc': oidc,
   '007_auth_state_version': authStateVersion,
+  '008_files_namespace': filesNamespace,
 };
 
 export const migrationProvider: MigrationProvider = {
