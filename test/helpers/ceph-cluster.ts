@@ -87,9 +87,16 @@ function tail(file: string, lines = 25): string {
   }
 }
 
+/** A daemon that ended while it was awaited: no point waiting for the deadline. */
+class GatewayExited extends Error {}
+
 async function waitFor(what: string, deadline: number, probe: () => Promise<boolean>, logs: string[]): Promise<void> {
   for (;;) {
-    if (await probe().catch(() => false)) return;
+    const ready = await probe().catch((error: unknown) => {
+      if (error instanceof GatewayExited) throw error;
+      return false;
+    });
+    if (ready) return;
     if (Date.now() > deadline) {
       const shown = logs.map((log) => `--- tail of ${log} ---\n${tail(log)}`).join('\n');
       throw new Error(`The test Ceph cluster did not come up: ${what} was not ready in time.\n${shown}`);
@@ -183,7 +190,10 @@ rgw enable lc threads = false
 }
 
 /** Starts a RADOS Gateway of the cluster of `conf` on `port` (a free one by default), answering S3 once it returns. */
-export async function startCephGateway(conf: string, options: { port?: number; name?: string } = {}): Promise<CephGateway> {
+export async function startCephGateway(
+  conf: string,
+  options: { port?: number; name?: string; timeoutMs?: number } = {},
+): Promise<CephGateway> {
   const dir = conf.slice(0, conf.lastIndexOf('/'));
   const port = options.port ?? (await freePort());
   const name = `client.rgw.${options.name ?? `g${port}`}`;
@@ -192,17 +202,22 @@ export async function startCephGateway(conf: string, options: { port?: number; n
   const child = daemon('radosgw', ['-n', name, '-c', conf, '--rgw-frontends', `beast endpoint=127.0.0.1:${port}`], log);
   // radosgw writes no pid file in the foreground: ours lets the cluster's stop() find it.
   await writeFile(join(dir, 'run', `${name}.pid`), `${child.pid}\n`);
-  let exited = false;
-  child.on('exit', () => (exited = true));
+  let exited: number | string | null = null;
+  child.on('exit', (code, signal) => (exited = signal ?? code));
+  const logs = [log, join(dir, 'log', `${name}.log`)];
+  const what = `the RADOS Gateway (radosgw ${name}) on ${endpoint}`;
   try {
     await waitFor(
-      `the RADOS Gateway (radosgw ${name}) on ${endpoint}`,
-      Date.now() + START_TIMEOUT_MS,
+      what,
+      Date.now() + (options.timeoutMs ?? START_TIMEOUT_MS),
       async () => {
-        if (exited) throw new Error('radosgw exited');
+        if (exited !== null) {
+          const shown = logs.map((file) => `--- tail of ${file} ---\n${tail(file)}`).join('\n');
+          throw new GatewayExited(`${what} exited (${exited}) before it answered.\n${shown}`);
+        }
         return answersHttp(endpoint);
       },
-      [log, join(dir, 'log', `${name}.log`)],
+      logs,
     );
   } catch (error) {
     await killAll([child.pid!]);
