@@ -309,6 +309,30 @@ for (const dialect of DIALECTS) {
         assert.equal(await text(ns, space, ['c']), '2');
       });
 
+      it('commits a chunked upload (the store joins the parts, no chunk held whole), and ends an abandoned one', async () => {
+        await newSpace();
+        const chunks = [crypto.randomBytes(5 * 1024 * 1024), crypto.randomBytes(5 * 1024 * 1024), crypto.randomBytes(777)];
+        const upload = await ns.startChunkedUpload();
+        const parts = [];
+        for (const [i, chunk] of [...chunks.entries()].reverse())
+          parts.push(await ns.putChunk(upload, i + 1, body(chunk), chunk.length));
+        const staged = await ns.finishChunkedUpload(upload, parts);
+        const whole = Buffer.concat(chunks);
+        assert.equal(staged.sha1, crypto.createHash('sha1').update(whole).digest('hex'));
+        const { node } = await ns.commitContent(space, ['chunked.bin'], staged, NO_QUOTA);
+        assert.equal(node.size, whole.length);
+        const read: Buffer[] = [];
+        for await (const chunk of await ns.read(node)) read.push(chunk as Buffer);
+        assert.ok(Buffer.concat(read).equals(whole));
+        assert.equal(await checkSpaceInvariants(db, space), whole.length);
+
+        const abandoned = await ns.startChunkedUpload();
+        await ns.putChunk(abandoned, 1, body('part'), 4);
+        await ns.abortChunkedUpload(abandoned);
+        await refusal(ns.putChunk(abandoned, 2, body('late'), 4), 'FILE_NOT_FOUND');
+        assert.equal((await db.selectFrom('blobs').selectAll().where('key', '=', abandoned.key).execute()).length, 0);
+      });
+
       it('lets one of two concurrent writes of a file win whole, through two handles on the database', async () => {
         await newSpace();
         const [x, y] = [crypto.randomBytes(300_000), crypto.randomBytes(200_000)];

@@ -55,7 +55,7 @@ import {
   walkPath,
   type FileNode,
 } from '../../repositories/nodes.js';
-import { EMPTY_CONTENT, newBlobKey, type BlobStore, type ByteRange } from '../blobs/blob-store.js';
+import { EMPTY_CONTENT, newBlobKey, type BlobStore, type ByteRange, type UploadedPart } from '../blobs/blob-store.js';
 import { quotaExceeded } from '../blobs/content-digest.js';
 import { checkNodeName } from './node-name.js';
 
@@ -86,15 +86,24 @@ export interface CommitOptions {
   mtime?: number;
 }
 
+/** A chunked upload under way: the blob it will become and the store's multipart upload. */
+export interface ChunkedUpload {
+  key: string;
+  uploadId: string;
+}
+
 export interface NamespaceOptions {
   /** How long a writer holds a blob it is writing; renewed every third of it while the bytes stream. */
   writeLeaseMs: number;
+  /** How long a chunked upload may wait for its next chunk; each chunk starts it again. */
+  chunkedUploadLeaseMs: number;
   /** How long a blob that lost a reference stays readable (downloads under way) before the sweeper may remove it. */
   dropGraceMs: number;
 }
 
 export const DEFAULT_NAMESPACE_OPTIONS: NamespaceOptions = {
   writeLeaseMs: 15 * 60_000,
+  chunkedUploadLeaseMs: 24 * 60 * 60_000,
   dropGraceMs: 60 * 60_000,
 };
 
@@ -299,6 +308,50 @@ export class Namespace {
     } finally {
       clearInterval(renewal);
     }
+  }
+
+  /**
+   * Starts content that arrives in chunks (the sync clients' chunked
+   * uploads): a blob recorded as being written, held for
+   * `chunkedUploadLeaseMs` from each chunk, backed by the store's multipart
+   * upload so that no chunk is held in memory or copied whole.
+   */
+  async startChunkedUpload(): Promise<ChunkedUpload> {
+    const { db, blobs, clock } = this.deps;
+    const key = newBlobKey();
+    await insertWritingBlob(db, key, clock.now(), clock.now() + this.options.chunkedUploadLeaseMs);
+    try {
+      return { key, uploadId: await blobs.startMultipart(key) };
+    } catch (error) {
+      await takeWritingBlob(db, key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async holdChunkedUpload(upload: ChunkedUpload): Promise<void> {
+    const { db, clock } = this.deps;
+    if (!(await renewLease(db, upload.key, clock.now() + this.options.chunkedUploadLeaseMs))) {
+      throw new SesameError('FILE_NOT_FOUND', 'This upload has ended; start it again.');
+    }
+  }
+
+  /** Stores one chunk (part numbers from 1; on S3 every chunk but the last must be at least 5 MiB). */
+  async putChunk(upload: ChunkedUpload, partNumber: number, body: Readable, size: number): Promise<UploadedPart> {
+    await this.holdChunkedUpload(upload);
+    return this.deps.blobs.putPart(upload.key, upload.uploadId, partNumber, body, size);
+  }
+
+  /** Joins the chunks into staged content, ready for commitContent. */
+  async finishChunkedUpload(upload: ChunkedUpload, parts: readonly UploadedPart[]): Promise<StagedContent> {
+    await this.holdChunkedUpload(upload);
+    const stored = await this.deps.blobs.completeMultipart(upload.key, upload.uploadId, parts);
+    if (stored.size > 0) return stored;
+    await this.discardStaged(stored);
+    return { ...EMPTY_CONTENT, key: null };
+  }
+
+  async abortChunkedUpload(upload: ChunkedUpload): Promise<void> {
+    if (await takeWritingBlob(this.deps.db, upload.key)) await this.deps.blobs.abortMultipart(upload.key, upload.uploadId);
   }
 
   /** Drops staged content that will not be committed (the sweeper would, once its lease ends). */
