@@ -20,7 +20,11 @@ import type { BlobStore } from '../blobs/blob-store.js';
 export interface SweepOptions {
   /** Also list the whole store for blobs without a row (slow on a large bucket: now and then, or for `files check`). */
   orphans: boolean;
-  /** The store's unfinished writes (temporary files, multipart uploads) older than this are removed. */
+  /**
+   * The store's unfinished writes (temporary files, multipart uploads)
+   * started longer ago than this are removed: above the chunked-upload lease,
+   * so a chunked upload has this long from its start to finish.
+   */
   partialWriteGraceMs: number;
   /** Rows handled per query. */
   batch: number;
@@ -28,7 +32,7 @@ export interface SweepOptions {
 
 export const DEFAULT_SWEEP_OPTIONS: SweepOptions = {
   orphans: false,
-  partialWriteGraceMs: 24 * 60 * 60_000,
+  partialWriteGraceMs: 2 * 24 * 60 * 60_000,
   batch: 500,
 };
 
