@@ -309,6 +309,46 @@ for (const dialect of DIALECTS) {
         assert.equal(await text(ns, space, ['c']), '2');
       });
 
+      it('lets the caller refuse, under the space lock, a change the locks in force forbid, at either end of a move', async () => {
+        await newSpace();
+        await ns.createFolder(space, ['shared']);
+        await ns.createFolder(space, ['shared', 'deep']);
+        await ns.writeFile(space, ['shared', 'deep', 'doc'], body('v1'), NO_QUOTA);
+        await ns.createFolder(space, ['free']);
+        const token = `urn:uuid:${crypto.randomUUID()}`;
+        await ns.lock(
+          space,
+          ['shared', 'deep', 'doc'],
+          { token, depth: '0', scope: 'exclusive', owner: '', timeoutSeconds: 600 },
+          () => {},
+        );
+        const seen: string[] = [];
+        // As WebDAV does: refuse unless the request submitted the lock's token.
+        const withoutToken = (covering: { token: string }[], end: string) => {
+          seen.push(`${end}:${covering.length}`);
+          if (covering.some((lock) => lock.token === token)) throw new SesameError('DAV_LOCKED', 'locked');
+        };
+        const withToken = () => {};
+        await refusal(
+          ns.writeFile(space, ['shared', 'deep', 'doc'], body('v2'), { ...NO_QUOTA, checkLocks: withoutToken }),
+          'DAV_LOCKED',
+        );
+        await refusal(ns.remove(space, ['shared'], { checkLocks: withoutToken }), 'DAV_LOCKED');
+        await refusal(ns.move(space, ['shared'], ['free', 'x'], { overwrite: false, checkLocks: withoutToken }), 'DAV_LOCKED');
+        await refusal(ns.move(space, ['free'], ['shared'], { overwrite: true, checkLocks: withoutToken }), 'DAV_LOCKED');
+        await refusal(
+          ns.copy(space, ['free'], ['shared'], { overwrite: true, ...NO_QUOTA, checkLocks: withoutToken }),
+          'DAV_LOCKED',
+        );
+        assert.deepEqual(seen, ['target:1', 'target:1', 'source:1', 'source:0', 'target:1', 'target:1']);
+        assert.equal(await text(ns, space, ['shared', 'deep', 'doc']), 'v1');
+        assert.ok(await ns.resolve(space, ['shared', 'deep']));
+        await ns.writeFile(space, ['shared', 'deep', 'doc'], body('v2'), { ...NO_QUOTA, checkLocks: withToken });
+        assert.equal(await text(ns, space, ['shared', 'deep', 'doc']), 'v2');
+        // Elsewhere in the space nothing is in the way.
+        await ns.createFolder(space, ['free', 'sub'], { checkLocks: withoutToken });
+      });
+
       it('commits a chunked upload (the store joins the parts, no chunk held whole), and ends an abandoned one', async () => {
         await newSpace();
         const chunks = [crypto.randomBytes(5 * 1024 * 1024), crypto.randomBytes(5 * 1024 * 1024), crypto.randomBytes(777)];

@@ -75,6 +75,16 @@ export interface StagedContent {
   sha256: string;
 }
 
+/**
+ * Refuses a change that the locks in force forbid (by throwing): called in
+ * the change's transaction, under the space's lock, with the locks that
+ * cover the path it changes ('target'; for a move, also 'source') and,
+ * where the change reaches below that path, the locks below it. A lock
+ * taken by another request, on any node, is therefore either seen here or
+ * taken after the change.
+ */
+export type LockCheck = (covering: LockInForce[], end: 'source' | 'target') => void;
+
 export interface CommitOptions {
   /** The space's quota in bytes (null: none); checked against the usage counter in the commit's transaction. */
   quotaBytes: number | null;
@@ -84,6 +94,7 @@ export interface CommitOptions {
   ifNoneMatch?: boolean;
   /** The file's modification time (a client's X-OC-Mtime); now by default. */
   mtime?: number;
+  checkLocks?: LockCheck;
 }
 
 /** A chunked upload under way: the blob it will become and the store's multipart upload. */
@@ -373,9 +384,11 @@ export class Namespace {
   ): Promise<{ node: FileNode; created: boolean }> {
     const name = lastName(path);
     return this.inSpace(spaceId, async (trx, root, now) => {
-      const { chain, node: existing, parent } = await this.lookupIn(trx, spaceId, path);
+      const found = await this.lookupIn(trx, spaceId, path);
+      const { chain, node: existing, parent } = found;
       if (parent === null) throw parentMissing();
       if (existing?.kind === 'folder') throw new SesameError('FILE_KIND_CONFLICT', 'A folder exists at this path.');
+      await this.checkLocksIn(trx, spaceId, found, path, { descendants: false, end: 'target', now }, options.checkLocks);
       if (options.ifMatch !== undefined && existing?.etag !== options.ifMatch) {
         throw new SesameError('FILE_CHANGED', 'The file has changed since it was read.');
       }
@@ -442,12 +455,14 @@ export class Namespace {
 
   // ---- Structure -----------------------------------------------------------
 
-  async createFolder(spaceId: string, path: NodePath): Promise<FileNode> {
+  async createFolder(spaceId: string, path: NodePath, options: { checkLocks?: LockCheck } = {}): Promise<FileNode> {
     const name = newName(path);
     return this.inSpace(spaceId, async (trx, _root, now) => {
-      const { chain, node: existing, parent } = await this.lookupIn(trx, spaceId, path);
+      const found = await this.lookupIn(trx, spaceId, path);
+      const { chain, node: existing, parent } = found;
       if (parent === null) throw parentMissing();
       if (existing) throw new SesameError('FILE_EXISTS', 'Something already exists at this path.');
+      await this.checkLocksIn(trx, spaceId, found, path, { descendants: false, end: 'target', now }, options.checkLocks);
       const folder = this.newNode(spaceId, parent.id, name, 'folder');
       await insertNodes(trx, [folder]);
       await applyChanges(trx, new Map(chain.slice(0, path.length).map((node) => [node.id, 0])), [parent.id], now);
@@ -456,17 +471,32 @@ export class Namespace {
   }
 
   /** Deletes the node at `path` and everything below it; their blobs are scheduled for the sweeper. */
-  async remove(spaceId: string, path: NodePath): Promise<FileNode> {
+  async remove(spaceId: string, path: NodePath, options: { checkLocks?: LockCheck } = {}): Promise<FileNode> {
     lastName(path);
     return this.inSpace(spaceId, async (trx, _root, now) => {
-      const { chain, node } = await this.lookupIn(trx, spaceId, path);
+      const found = await this.lookupIn(trx, spaceId, path);
+      const { chain, node } = found;
       if (node === null) throw notFound();
+      await this.checkLocksIn(trx, spaceId, found, path, { descendants: true, end: 'target', now }, options.checkLocks);
       await this.removeSubtree(trx, node, now);
       const changes = new Map<string, number>();
       addDelta(changes, chain.slice(0, path.length), -node.size);
       await applyChanges(trx, changes, [node.parentId!], now);
       return node;
     });
+  }
+
+  private async checkLocksIn(
+    trx: Db,
+    spaceId: string,
+    found: { chain: FileNode[] },
+    path: NodePath,
+    reach: { descendants: boolean; end: 'source' | 'target'; now: number },
+    check: LockCheck | undefined,
+  ): Promise<void> {
+    if (check === undefined) return;
+    const active = await activeLocksOfSpace(trx, spaceId, reach.now);
+    check(await this.locksIn(trx, active, found.chain, path, reach.descendants), reach.end);
   }
 
   private async removeSubtree(trx: Db, node: FileNode, now: number): Promise<void> {
@@ -480,7 +510,14 @@ export class Namespace {
    * (which must exist and not be the root), the destination's folder, and
    * what the destination replaces (removed when `overwrite`).
    */
-  private async ends(trx: Db, spaceId: string, from: NodePath, to: NodePath, overwrite: boolean, now: number) {
+  private async ends(
+    trx: Db,
+    spaceId: string,
+    from: NodePath,
+    to: NodePath,
+    options: { overwrite: boolean; checkLocks?: LockCheck; move: boolean },
+    now: number,
+  ) {
     const name = newName(to);
     if (from.length === 0) throw new SesameError('FILE_KIND_CONFLICT', 'The root of a space cannot be moved or copied.');
     const source = await this.lookupIn(trx, spaceId, from);
@@ -491,9 +528,13 @@ export class Namespace {
     if (target.chain.slice(0, to.length + 1).some((node) => node.id === source.node!.id)) {
       throw new SesameError('FILE_MOVE_INTO_ITSELF', 'A folder cannot be moved or copied into itself.');
     }
+    if (options.move) {
+      await this.checkLocksIn(trx, spaceId, source, from, { descendants: true, end: 'source', now }, options.checkLocks);
+    }
+    await this.checkLocksIn(trx, spaceId, target, to, { descendants: true, end: 'target', now }, options.checkLocks);
     let replaced: FileNode | null = null;
     if (target.node !== null) {
-      if (!overwrite) throw new SesameError('FILE_EXISTS', 'Something already exists at the destination.');
+      if (!options.overwrite) throw new SesameError('FILE_EXISTS', 'Something already exists at the destination.');
       if (source.chain.some((node) => node.id === target.node!.id)) {
         throw new SesameError('FILE_MOVE_INTO_ITSELF', 'A folder cannot be replaced by what it holds.');
       }
@@ -514,10 +555,17 @@ export class Namespace {
     spaceId: string,
     from: NodePath,
     to: NodePath,
-    options: { overwrite: boolean },
+    options: { overwrite: boolean; checkLocks?: LockCheck },
   ): Promise<{ node: FileNode; replaced: FileNode | null }> {
     return this.inSpace(spaceId, async (trx, _root, now) => {
-      const { source, sourceChain, target, name, replaced } = await this.ends(trx, spaceId, from, to, options.overwrite, now);
+      const { source, sourceChain, target, name, replaced } = await this.ends(
+        trx,
+        spaceId,
+        from,
+        to,
+        { ...options, move: true },
+        now,
+      );
       await this.endLocksAtOrBelow(trx, spaceId, source.id, now);
       await relink(trx, source.id, target.parent!.id, name);
       const changes = new Map<string, number>();
@@ -538,10 +586,10 @@ export class Namespace {
     spaceId: string,
     from: NodePath,
     to: NodePath,
-    options: { overwrite: boolean; quotaBytes: number | null },
+    options: { overwrite: boolean; quotaBytes: number | null; checkLocks?: LockCheck },
   ): Promise<{ node: FileNode; replaced: FileNode | null }> {
     return this.inSpace(spaceId, async (trx, root, now) => {
-      const { source, target, name, replaced } = await this.ends(trx, spaceId, from, to, options.overwrite, now);
+      const { source, target, name, replaced } = await this.ends(trx, spaceId, from, to, { ...options, move: false }, now);
       const delta = source.size - (replaced?.size ?? 0);
       if (options.quotaBytes !== null && delta > 0 && root.size + delta > options.quotaBytes) throw quotaExceeded();
       const originals = await subtreeOf(trx, source.id);
