@@ -20,6 +20,7 @@ import { pruneThrottle } from './throttle/throttle.js';
 import { clientErrorHandler, frameworkErrorsOf, registerErrorHandling } from './http/error-handler.js';
 import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { useStrictJsonBodies } from './http/json-body.js';
+import { skipHandlersOfGoneClients } from './http/client-gone.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
 import { schemaValidatorCompiler } from './http/validation.js';
@@ -129,6 +130,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
   enforceBodyMinimumRate(app, timeouts);
+  skipHandlersOfGoneClients(app);
   app.addHook('onRequest', refuseCredentialsInQuery);
   // Session cookies and each route's declared authentication serve the JSON API and the sign-in routes
   // only: a file surface authenticates in its own hook and pays for neither on its requests.

@@ -19,7 +19,7 @@ export const DATABASE_RETRY_AFTER_S = 5;
 export const STORAGE_RETRY_AFTER_S = 60;
 
 export function databaseUnavailable(cause: unknown): SesameError {
-  return new SesameError('DATABASE_UNAVAILABLE', 'The database cannot be reached right now; try again shortly.', {
+  return new SesameError('DATABASE_UNAVAILABLE', 'The database is unreachable or too busy right now; try again shortly.', {
     retryAfter: DATABASE_RETRY_AFTER_S,
     cause,
   });

@@ -75,7 +75,7 @@ describe('PostgreSQL lost under two nodes (WORKERS=2 and WORKERS=1)', () => {
       if (o.label.includes('/api')) assert.equal(o.code, 'DATABASE_UNAVAILABLE', o.body);
       else {
         assert.match(o.contentType ?? '', /application\/xml/, o.label);
-        assert.match(o.body, /<D:error[^>]*>.*cannot be reached/s, o.body);
+        assert.match(o.body, /<D:error[^>]*>.*unreachable or too busy/s, o.body);
       }
     }
   }
