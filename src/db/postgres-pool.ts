@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import { isPostgresConnectionLoss, postgresFault } from './database-faults.js';
+import { databaseUnavailable, isPostgresConnectionLoss, postgresFault } from './database-faults.js';
 import type { DatabaseLimits } from './limits.js';
 
 export interface PostgresPoolOptions {
@@ -50,7 +50,8 @@ function endedConnection(error: unknown): boolean {
 class BoundedClient implements PostgresPoolClient {
   constructor(
     private readonly client: pg.PoolClient,
-    private readonly lost: WeakSet<pg.Client>,
+    /** Why each lost connection was lost. */
+    private readonly lost: WeakMap<pg.Client, unknown>,
   ) {}
 
   get isLost(): boolean {
@@ -71,11 +72,13 @@ class BoundedClient implements PostgresPoolClient {
   }
 
   async run<R>(config: pg.QueryConfig): Promise<pg.QueryResult & { rows: R[] }> {
+    // Lost between two statements (a transaction's): said with the reason, not as "not queryable".
+    if (this.isLost) throw databaseUnavailable(this.lost.get(this.client));
     try {
       return (await this.client.query(config)) as pg.QueryResult & { rows: R[] };
     } catch (error) {
       // A statement whose answer never came may still run: the connection is not reused.
-      if (isPostgresConnectionLoss(error) || endedConnection(error)) this.lost.add(this.client);
+      if ((isPostgresConnectionLoss(error) || endedConnection(error)) && !this.isLost) this.lost.set(this.client, error);
       throw postgresFault(error);
     }
   }
@@ -87,7 +90,7 @@ class BoundedClient implements PostgresPoolClient {
 
 export class BoundedPool implements PostgresPool {
   private readonly pool: pg.Pool;
-  private readonly lost = new WeakSet<pg.Client>();
+  private readonly lost = new WeakMap<pg.Client, unknown>();
 
   constructor(options: PostgresPoolOptions) {
     const { limits } = options;
@@ -107,7 +110,7 @@ export class BoundedPool implements PostgresPool {
     this.pool.on('connect', (client) => {
       client.on('error', (error) => {
         if (this.lost.has(client)) return;
-        this.lost.add(client);
+        this.lost.set(client, error);
         options.onConnectionLost(error);
       });
     });

@@ -33,6 +33,8 @@ export interface NodeOptions {
   /** What the output shows once the node serves; the default is its "listening" line. */
   ready?: RegExp | null;
   readyTimeoutMs?: number;
+  /** Runs the process as `nobody` (setpriv), for a test of file permissions, which root would ignore. */
+  asNobody?: boolean;
 }
 
 const LISTENING = /Sésame is listening on/;
@@ -53,7 +55,11 @@ async function spawnOn(port: number, options: NodeOptions): Promise<ServedNode> 
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env, PORT: String(port) };
   for (const name of ['HOST', 'PUBLIC_URL', 'NODE_TEST_CONTEXT']) delete env[name];
   if (options.env.DATABASE_URL === undefined) delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [process.execPath, 'dist/cli/main.js', 'serve'];
+  const [file, ...args] = options.asNobody
+    ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...command]
+    : command;
+  const child = spawn(file!, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exitCode: number | null | undefined;
   const exit = new Promise<number | null>((resolve) =>
