@@ -6,9 +6,13 @@
  * counters (see reserveAttempt) so that parallel requests cannot outrun
  * them; a lookup of an app password (155 bits, not guessable) is counted
  * after the fact and costs no write when it succeeds. A failure is counted
- * and shown in the named account's recent connections.
+ * and shown in the named account's recent connections; when the database
+ * cannot take that write (storage full, unreachable), the failure is still
+ * refused the same way — never a success, never a 500 — and the fault
+ * travels as the refusal's cause, for the log.
  */
 import { SesameError } from '../errors.js';
+import { isDatabaseFault } from '../db/database-faults.js';
 import type { Context } from '../context.js';
 import type { SignInMethod } from '../db/schema.js';
 import { hasSucceededFrom, upsertConnection } from '../repositories/connections.js';
@@ -50,6 +54,19 @@ export function throttled(retryAfterS: number): SesameError {
   return new SesameError('THROTTLED', 'Too many failed attempts; try again later.', { retryAfter: retryAfterS });
 }
 
+/** Records a refused attempt, then refuses it, whether or not the database could take the record. */
+async function refuseAfterRecording(record: () => Promise<void>, failure: () => SesameError): Promise<never> {
+  try {
+    await record();
+  } catch (error) {
+    if (!isDatabaseFault(error)) throw error;
+    const refused = failure();
+    refused.cause = error;
+    throw refused;
+  }
+  throw failure();
+}
+
 /**
  * Runs `check`; null means the credentials were wrong, and `failure()` is
  * thrown after the failure has been recorded.
@@ -73,10 +90,7 @@ export async function guardedAttempt<T>(
   if (state.ipUserRetryAfterS > 0) throw throttled(state.ipUserRetryAfterS);
   // An address's own block does not lock out users who have signed in from it before (a shared NAT or proxy).
   if (state.ipRetryAfterS > 0 && !(await knownAddress())) throw throttled(state.ipRetryAfterS);
-  if (usernameKey === null) {
-    await recordFailure(ctx.db, keys, now);
-    throw failure();
-  }
+  if (usernameKey === null) return refuseAfterRecording(() => recordFailure(ctx.db, keys, now), failure);
   if (state.accountFailures >= ACCOUNT_FAILURE_LIMIT && !(await knownAddress())) throw throttled(ACCOUNT_LOCK_RETRY_AFTER_S);
 
   let reservation: Reservation | null = null;
@@ -95,22 +109,24 @@ export async function guardedAttempt<T>(
     throw error;
   }
   if (result === null) {
-    if (!reservation) await recordFailure(ctx.db, keys, now);
-    const user = await findUserByKey(ctx.db, usernameKey);
-    await upsertConnection(ctx.db, {
-      usernameKey,
-      userId: user?.id ?? null,
-      appPasswordId: null,
-      method: source.method,
-      application: source.application,
-      ip: source.ip,
-      client: source.client,
-      outcome: 'failure',
-      firstSeen: now,
-      lastSeen: now,
-      count: 1,
-    });
-    throw failure();
+    const counted = reservation !== null;
+    return refuseAfterRecording(async () => {
+      if (!counted) await recordFailure(ctx.db, keys, now);
+      const user = await findUserByKey(ctx.db, usernameKey);
+      await upsertConnection(ctx.db, {
+        usernameKey,
+        userId: user?.id ?? null,
+        appPasswordId: null,
+        method: source.method,
+        application: source.application,
+        ip: source.ip,
+        client: source.client,
+        outcome: 'failure',
+        firstSeen: now,
+        lastSeen: now,
+        count: 1,
+      });
+    }, failure);
   }
   // A reservation exists only when the primary password itself was checked and found right.
   if (reservation) await settleSuccess(ctx.db, reservation);
