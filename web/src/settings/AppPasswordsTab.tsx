@@ -37,6 +37,15 @@ export function AppPasswordsTab() {
   const addButton = useRef<HTMLButtonElement>(null);
   const close = () => setOpen({ dialog: 'none' });
   const { hash } = useLocation();
+  // The card of a password just created takes focus once it is listed (the list may still be loading when the dialog closes).
+  const [focusCard, setFocusCard] = useState<string>();
+  useEffect(() => {
+    if (focusCard === undefined) return;
+    const card = document.getElementById(`app-password-${focusCard}`);
+    if (!card) return;
+    card.focus();
+    setFocusCard(undefined);
+  }, [focusCard, list.data]);
 
   // A link from Connexions récentes names one password: bring it into view and focus.
   useEffect(() => {
@@ -124,9 +133,10 @@ export function AppPasswordsTab() {
           expiresAt={open.created.appPassword.expiresAt}
           username={user.username}
           onDone={() => {
+            setFocusCard(open.created.appPassword.id);
             close();
-            addButton.current?.focus();
           }}
+          returnFocusTo={() => document.getElementById(`app-password-${open.created.appPassword.id}`)}
         />
       ) : null}
       {open.dialog === 'configure' ? (
