@@ -155,6 +155,9 @@ export const ApplicationReply = Type.Object({
   id: Type.String(),
   label: Type.Object({ fr: Type.String(), en: Type.String() }),
   endpoints: Type.Array(Type.String()),
+  connectUrl: Type.Union([Type.String(), Type.Null()], {
+    description: 'The address its client connects to (under PUBLIC_URL), or null: nothing serves this application yet',
+  }),
 });
 
 export const SsoIdentityBody = Type.Object(

@@ -111,6 +111,11 @@ for (const dialect of DIALECTS) {
           reply.json.applications.map((a: { id: string }) => a.id),
           ['webdav', 'sync', 'outlook'],
         );
+        // Only the WebDAV drive has a surface served today: the others have nothing to connect to yet.
+        assert.deepEqual(
+          reply.json.applications.map((a: { connectUrl: string | null }) => a.connectUrl),
+          [`${server.server.services.config.publicUrl.origin}/dav/`, null, null],
+        );
       });
     });
 

@@ -16,6 +16,7 @@ import { useLoad } from '../ui/use-load.js';
 import { AppPasswordCard } from './AppPasswordCard.js';
 import { useApplicationLabel, useApplications } from './applications.js';
 import { ConfigureDialog } from './ConfigureDialog.js';
+import { ConnectPanel } from './ConnectPanel.js';
 import { CreateAppPasswordDialog } from './CreateAppPasswordDialog.js';
 import { CreatedPasswordDialog } from './CreatedPasswordDialog.js';
 import { DeleteAppPasswordDialog } from './DeleteAppPasswordDialog.js';
@@ -85,6 +86,14 @@ export function AppPasswordsTab() {
             key={appPassword.id}
             appPassword={appPassword}
             applicationLabel={applicationLabel}
+            footer={
+              <ConnectPanel
+                id={`connect-${appPassword.id}`}
+                application={appPassword.application}
+                applications={applications}
+                username={user.username}
+              />
+            }
             actions={
               <>
                 <button type="button" onClick={() => setOpen({ dialog: 'configure', appPassword })}>
@@ -132,6 +141,8 @@ export function AppPasswordsTab() {
           secret={open.created.password}
           expiresAt={open.created.appPassword.expiresAt}
           username={user.username}
+          application={open.created.appPassword.application}
+          applications={applications}
           onDone={() => {
             setFocusCard(open.created.appPassword.id);
             close();

@@ -71,6 +71,7 @@ export function ConfigureDialog({
           applications={applications}
           value={application}
           noneLabel={t('configure.none')}
+          current={appPassword.application}
           describedBy={cutOff ? 'configure-cut-off' : undefined}
           onChange={setApplication}
         />

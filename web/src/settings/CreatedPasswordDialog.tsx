@@ -11,6 +11,8 @@ import { useState } from 'react';
 import { Trans, useTranslation } from 'react-i18next';
 import { CopyField } from '../ui/CopyField.js';
 import { SecretModal } from '../ui/SecretModal.js';
+import type { Application } from '../api/types.js';
+import { ConnectPanel } from './ConnectPanel.js';
 
 /** The secret cut in groups of four characters, for reading aloud or typing by hand. */
 export function groupsOf(secret: string, size = 4): string[] {
@@ -24,12 +26,16 @@ export function CreatedPasswordDialog({
   secret,
   expiresAt,
   username,
+  application,
+  applications,
   onDone,
   returnFocusTo,
 }: {
   secret: string;
   expiresAt: string;
   username: string;
+  application: string | null;
+  applications: Application[];
   onDone(): void;
   returnFocusTo?: () => HTMLElement | null;
 }) {
@@ -80,6 +86,7 @@ export function CreatedPasswordDialog({
           <label htmlFor="created-username">{t('created.username')}</label>
           <input id="created-username" className="secret" readOnly value={username} />
           <p className="hint">{t('created.assignHint')}</p>
+          <ConnectPanel id="created-connect" application={application} applications={applications} username={username} />
           <div className="dialog-buttons">
             <button type="button" className="primary" onClick={requestClose}>
               {t('created.done')}
