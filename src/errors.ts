@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   USERNAME_INVALID: 400,
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
+  CANNOT_DISABLE_SELF: 409,
+  LAST_ADMIN: 409,
   POLICY_INVALID: 400,
   NOT_FOUND: 404,
   // Single sign-on (OpenID Connect); the browser flow carries these to /signin?sso_error=CODE (docs/sso.md).

@@ -39,6 +39,7 @@ import { oidcRoutes } from './oidc/oidc-routes.js';
 import { startRecheckSchedule } from './oidc/recheck-schedule.js';
 import { prepareFilesDirectory } from './files/local-disk-store.js';
 import { checkSurfaceRoute } from './surfaces/basic-surface.js';
+import { mountPrefixOf, SURFACES } from './surfaces/registry.js';
 import { DAV_VERBS, davSurface, sendDavError } from './webdav/dav-surface.js';
 import { openApi } from './api/openapi.js';
 import { webUi } from './web-ui/web-ui.js';
@@ -161,7 +162,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     await sessionScope.register(oidcRoutes, { prefix: '/auth/oidc' });
   });
   await app.register(davSurface, {
-    prefix: '/dav',
+    prefix: mountPrefixOf(SURFACES.webdav),
     filesDir,
     ...(options.unauthenticatedDavUserForBenchmark
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
