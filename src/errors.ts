@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   USERNAME_INVALID: 400,
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
+  CANNOT_DISABLE_SELF: 409,
+  LAST_ADMIN: 409,
   POLICY_INVALID: 400,
   NOT_FOUND: 404,
   // Single sign-on (OpenID Connect); the browser flow carries these to /signin?sso_error=CODE (docs/sso.md).
@@ -78,7 +80,7 @@ export const ERROR_STATUS = {
   FILE_MOVE_INTO_ITSELF: 409,
   FILE_CHANGED: 412,
   QUOTA_EXCEEDED: 507,
-  STORAGE_FULL: 507,
+  BLOB_STORE_FULL: 507,
   STORAGE_UNAVAILABLE: 503,
   BLOB_MISSING: 500,
   URL_INVALID: 400,
@@ -91,6 +93,9 @@ export const ERROR_STATUS = {
   BODY_TOO_LARGE: 413,
   MEDIA_TYPE_UNSUPPORTED: 415,
   CHARSET_UNSUPPORTED: 415,
+  // The server's own state cannot be read or written now: 503 with Retry-After, never a refusal of credentials.
+  DATABASE_UNAVAILABLE: 503,
+  STORAGE_FULL: 503,
   CONFIG_INVALID: 500,
   SECRET_KEY_MISMATCH: 500,
   SECRET_KEY_MISSING: 500,
@@ -102,7 +107,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class SesameError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  /** Seconds a client should wait, for THROTTLED and STORAGE_UNAVAILABLE. */
+  /** Seconds a client should wait (THROTTLED, DATABASE_UNAVAILABLE, STORAGE_FULL, STORAGE_UNAVAILABLE): sent as Retry-After. */
   readonly retryAfter?: number;
 
   constructor(code: ErrorCode, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {

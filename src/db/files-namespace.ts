@@ -1,5 +1,5 @@
 /**
- * Migration 008_files_namespace: the files' namespace as rows, beside the
+ * Migration 009_files_namespace: the files' namespace as rows, beside the
  * blobs that hold their bytes. `nodes` has one row per file and folder of a
  * space (the root: no parent, empty name) with an id that never changes (the
  * sync surface's `oc:fileid`); a folder's size is the total of what lies

@@ -272,7 +272,7 @@ describe('local blob store on disk', () => {
     assert.deepEqual(fs.readdirSync(path.join(dir, '.partial')), ['b'.repeat(32)]);
   });
 
-  it('answers STORAGE_FULL when the disk is full, and leaves no partial file behind', async (t) => {
+  it('answers BLOB_STORE_FULL when the disk is full, and leaves no partial file behind', async (t) => {
     assert.equal(process.getuid?.(), 0, 'this test mounts a small tmpfs: run the suite as root (as CI does)');
     const mountPoint = tempDir('sesame-full-');
     const { execFileSync } = await import('node:child_process');
@@ -281,7 +281,7 @@ describe('local blob store on disk', () => {
     const store = new LocalBlobStore(path.join(mountPoint, 'blobs'));
     const kept = newBlobKey();
     await store.put(kept, Readable.from([Buffer.alloc(1000, 1)]));
-    const error = await rejectsWith(store.put(newBlobKey(), Readable.from([crypto.randomBytes(4 * MiB)])), 'STORAGE_FULL');
+    const error = await rejectsWith(store.put(newBlobKey(), Readable.from([crypto.randomBytes(4 * MiB)])), 'BLOB_STORE_FULL');
     assert.equal((error as { status: number }).status, 507);
     assert.deepEqual(fs.readdirSync(path.join(mountPoint, 'blobs', '.partial')), []);
     assert.deepEqual(await read(await store.get(kept)), Buffer.alloc(1000, 1));
@@ -339,12 +339,12 @@ describe('S3 blob store when the store fails', () => {
     }
   });
 
-  it('answers STORAGE_FULL when the store refuses the bytes (its quota), and keeps what it had', async () => {
+  it('answers BLOB_STORE_FULL when the store refuses the bytes (its quota), and keeps what it had', async () => {
     const store = new S3BlobStore(await createBucketWithQuota(1024 * 1024));
     try {
       const kept = newBlobKey();
       await store.put(kept, Readable.from([Buffer.alloc(1000, 7)]));
-      const error = await rejectsWith(store.put(newBlobKey(), Readable.from([crypto.randomBytes(4 * MiB)])), 'STORAGE_FULL');
+      const error = await rejectsWith(store.put(newBlobKey(), Readable.from([crypto.randomBytes(4 * MiB)])), 'BLOB_STORE_FULL');
       assert.equal((error as SesameError).status, 507);
       assert.deepEqual(await read(await store.get(kept)), Buffer.alloc(1000, 7));
     } finally {

@@ -55,7 +55,7 @@ export interface BlobStore {
   /**
    * Streams `body` into a new blob at `key` (from newBlobKey); the blob
    * appears whole or not at all. Fails with QUOTA_EXCEEDED past
-   * `maxBytes`, STORAGE_FULL when the store refuses the bytes, and
+   * `maxBytes`, BLOB_STORE_FULL when the store refuses the bytes, and
    * STORAGE_UNAVAILABLE when it cannot be reached in time.
    */
   put(key: string, body: Readable, options?: PutOptions): Promise<StoredBlob>;

@@ -67,7 +67,7 @@ export class LocalBlobStore implements BlobStore {
     if (error instanceof SesameError) return error;
     const code = errnoOf(error);
     if (['ENOSPC', 'EDQUOT', 'EFBIG'].includes(code)) {
-      return new SesameError('STORAGE_FULL', 'The server has no space left for this.', { cause: error });
+      return new SesameError('BLOB_STORE_FULL', 'The server has no space left for this.', { cause: error });
     }
     if (['EIO', 'EROFS', 'EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EAGAIN'].includes(code)) {
       return new SesameError('STORAGE_UNAVAILABLE', `The file store (${this.description}) cannot be used right now.`, {

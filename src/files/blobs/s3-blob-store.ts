@@ -6,7 +6,7 @@
  * store; copies stay inside the store. A store that cannot be reached, or
  * does not answer in time, is STORAGE_UNAVAILABLE (503 with Retry-After at
  * the HTTP edge); one that refuses the bytes (its quota, its disk) is
- * STORAGE_FULL (507). The access keys never appear in a description, an
+ * BLOB_STORE_FULL (507). The access keys never appear in a description, an
  * error message or a log line.
  */
 import { Writable, type Readable } from 'node:stream';
@@ -135,7 +135,7 @@ export class S3BlobStore implements BlobStore {
     if (sdk === null || (sdk.$metadata === undefined && sdk.code === undefined && sdk.name !== 'TimeoutError')) return error;
     const name = sdk.name ?? sdk.Code ?? '';
     if (FULL.has(name) || sdk.$metadata?.httpStatusCode === 507) {
-      return new SesameError('STORAGE_FULL', `The file store (${this.description}) refused to store this.`, { cause: error });
+      return new SesameError('BLOB_STORE_FULL', `The file store (${this.description}) refused to store this.`, { cause: error });
     }
     return new SesameError('STORAGE_UNAVAILABLE', `The file store (${this.description}) cannot be reached right now.`, {
       cause: error,
