@@ -175,13 +175,15 @@ function closingWith(db: Db, also: () => unknown): void {
 
 /**
  * A transaction that failed only because another one got in its way and
- * may simply be run again: SQLite's busy snapshot (a deferred transaction
- * whose snapshot another connection's commit made stale before it could
- * write), and PostgreSQL's deadlock or serialization failure.
+ * may simply be run again: PostgreSQL's deadlock or serialization failure
+ * (which database-faults.ts reports as DATABASE_UNAVAILABLE, the driver's
+ * error as its cause), and SQLite's busy snapshot.
  */
 export function isTransientConflict(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === '40P01' || code === '40001';
+  const codeOf = (value: unknown) => (value as { code?: unknown } | null | undefined)?.code;
+  return [codeOf(error), codeOf((error as { cause?: unknown } | null)?.cause)].some(
+    (code) => code === '40P01' || code === '40001' || code === 'SQLITE_BUSY_SNAPSHOT',
+  );
 }
 
 async function migrate(db: Kysely<unknown>): Promise<void> {
