@@ -233,7 +233,7 @@ async function verifyPrimaryPassword(
   const policy = await getPolicy(ctx.db);
   if (!policy.allowPrimaryPasswordOverBasic || policy.requireTwoFactorForLocalAccounts) return null;
   await guard.beforeGuessableCheck();
-  const user = await checkAccountPassword(await findUserByKey(ctx.db, key), credentials.password, {
+  const user = await checkAccountPassword(ctx, await findUserByKey(ctx.db, key), credentials.password, {
     refuseTwoFactorAccounts: true,
   });
   if (user === null) return null;
