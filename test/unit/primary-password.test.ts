@@ -136,7 +136,7 @@ describe('the argon2id cost of primary passwords', () => {
 });
 
 describe('a password check costs the same whether or not the account exists (production cost)', () => {
-  const ROUNDS = 3;
+  const ROUNDS = 2;
   let server: TestServer;
   let ipCounter = 0;
 
@@ -180,7 +180,7 @@ describe('a password check costs the same whether or not the account exists (pro
     const check = (row: (typeof rows)[keyof typeof rows]) =>
       checkAccountPassword(services, row, 'wrong password', { refuseTwoFactorAccounts: true });
     // Warm up: the dummy hash is made on first use.
-    for (const row of Object.values(rows)) assert.equal(await check(row), null);
+    assert.equal(await check(null), null);
     const totals = Object.fromEntries(Object.keys(rows).map((name) => [name, 0])) as Record<keyof typeof rows, number>;
     for (let round = 0; round < ROUNDS; round++) {
       for (const [name, row] of Object.entries(rows) as [keyof typeof rows, (typeof rows)[keyof typeof rows]][]) {
@@ -198,7 +198,7 @@ describe('a password check costs the same whether or not the account exists (pro
         body: { username, password: 'wrong password' },
         from: `127.200.0.${++ipCounter}`,
       });
-    for (const username of ['alice', 'nobody']) assert.equal((await attempt(username)).status, 401);
+    assert.equal((await attempt('nobody')).status, 401); // warm-up
     let existing = 0;
     let unknown = 0;
     for (let round = 0; round < ROUNDS; round++) {
