@@ -54,12 +54,17 @@ async function cpuMs(run: () => Promise<unknown>): Promise<number> {
   return (used.user + used.system) / 1000;
 }
 
-/** Asserts that each named cost is within a factor of two of the reference (a dummy at another cost is hundreds of times off). */
+/**
+ * Asserts that each named cost is within 20-25 % of the reference. Measured
+ * under a load of 14 on 2 cores: within 5 % of each other; a dummy hash with
+ * one pass fewer, 27 % under; one at the test helpers' cost, hundreds of
+ * times under.
+ */
 function assertSameCost(reference: { name: string; ms: number }, others: Record<string, number>): void {
   for (const [name, ms] of Object.entries(others)) {
     const ratio = ms / reference.ms;
     assert.ok(
-      ratio > 0.5 && ratio < 2,
+      ratio > 0.8 && ratio < 1.25,
       `${name} cost ${ms.toFixed(1)} ms of CPU, ${reference.name} ${reference.ms.toFixed(1)} ms (ratio ${ratio.toFixed(3)})`,
     );
   }
