@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { buildServer, type Server } from '../../src/server.js';
 import type { Clock } from '../../src/context.js';
 import type { Timeouts } from '../../src/http/timeouts.js';
+import type { DatabaseLimits } from '../../src/db/limits.js';
 import { createUser } from '../../src/accounts/users.js';
 import { PRODUCTION_ARGON2_COST, type Argon2Cost } from '../../src/accounts/primary-password.js';
 
@@ -71,6 +72,8 @@ export interface TestServerOptions {
   /** Reuse a data directory (a restart after a crash); a fresh one by default. */
   dataDir?: string;
   timeouts?: Timeouts;
+  /** Database time limits (shortened so that a test of a limit runs in seconds). */
+  databaseLimits?: DatabaseLimits;
   /** Lets OIDC_ISSUER be a provider the test runs on http://127.0.0.1. */
   allowLoopbackHttpIssuer?: boolean;
   /** Listen on this port (see onFreePort) rather than a random one: for a PUBLIC_URL known before start. */
@@ -115,6 +118,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.databaseLimits ? { databaseLimits: options.databaseLimits } : {}),
       ...(options.allowLoopbackHttpIssuer ? { allowLoopbackHttpIssuerForTests: true } : {}),
       ...(options.productionArgon2 ? {} : { argon2CostForTests: TEST_ARGON2_COST }),
     });

@@ -173,14 +173,14 @@ describe('a password check costs the same whether or not the account exists (pro
   });
   after(() => server?.close());
 
-  it('checkAccountPassword: a wrong password of an account costs what a missing, disabled, SSO or (over Basic) 2FA account costs', async () => {
+  it('checkAccountPassword: a wrong password of an account costs what a missing, disabled, SSO or (where 2FA cannot be asked for) 2FA account costs', async () => {
     const services = server.server.services;
     const rows = {
       'an existing account': await findUserByKey(services.db, 'alice'),
       'a missing account': null,
       'a disabled account': await findUserByKey(services.db, 'dora'),
       'an SSO account': await findUserByKey(services.db, 'sso'),
-      'a 2FA account over Basic': await findUserByKey(services.db, 'tom'),
+      'a 2FA account where 2FA cannot be asked for': await findUserByKey(services.db, 'tom'),
     };
     const check = (row: (typeof rows)[keyof typeof rows]) =>
       checkAccountPassword(services, row, 'wrong password', { refuseTwoFactorAccounts: true });
