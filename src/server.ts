@@ -10,6 +10,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './context.js';
+import { PRODUCTION_ARGON2_COST, type Argon2Cost } from './accounts/primary-password.js';
 import { openDatabase } from './db/database.js';
 import type { DatabaseLimits } from './db/limits.js';
 import { openServerKey, type ServerKey } from './security/server-key.js';
@@ -64,6 +65,11 @@ export interface ServerOptions {
   allowLoopbackHttpIssuerForTests?: boolean;
   /** Test-only: no SSO re-check round on a timer; the test runs each round itself (oidc/recheck-schedule.ts). No configuration reaches it. */
   noRecheckTimerForTests?: boolean;
+  /**
+   * Test-only: the argon2id cost of new primary-password hashes (and of the dummy hash), so that tests
+   * not about argon2 do not pay production's. Production's when absent. No configuration reaches it.
+   */
+  argon2CostForTests?: Argon2Cost;
 }
 
 export interface Server {
@@ -124,7 +130,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
         now: () => clock.now(),
       })
     : null;
-  const services: Services = { db, key, clock, usage, verified: new VerifiedCredentials(), config, oidc };
+  const argon2Cost = options.argon2CostForTests ?? PRODUCTION_ARGON2_COST;
+  const services: Services = { db, key, clock, argon2Cost, usage, verified: new VerifiedCredentials(), config, oidc };
   const filesDir = prepareFilesDirectory(config.dataDir);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());

@@ -33,7 +33,7 @@ import {
   setSealedTotpSecret,
   type UserRecord,
 } from '../repositories/users.js';
-import { hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
+import { argon2CostOf, hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
 import { validateUsername, usernameKey } from './username.js';
 
 export interface User {
@@ -72,7 +72,7 @@ export async function createUser(
     usernameKey: key,
     role: input.role,
     authSource: 'local',
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, argon2CostOf(ctx)),
     sealedTotpSecret: null,
     totpLastStep: null,
     sealedPendingTotpSecret: null,
@@ -234,7 +234,7 @@ export async function setPrimaryPassword(
   keepSessionId?: string,
 ): Promise<{ revokedAppPasswords: number }> {
   validateNewPassword(newPassword);
-  const hash = await hashPassword(newPassword);
+  const hash = await hashPassword(newPassword, argon2CostOf(ctx));
   const policy = await getPolicy(ctx.db);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
@@ -272,7 +272,7 @@ export async function changeOwnPassword(
     { ip: actor.ip, client: actor.client, usernameKey: record.usernameKey, method: 'password', application: null },
     async (guard) => {
       await guard.beforeGuessableCheck();
-      return (await verifyPassword(record.passwordHash, change.currentPassword)) ? record : null;
+      return (await verifyPassword(record.passwordHash, change.currentPassword, argon2CostOf(ctx))) ? record : null;
     },
     () => new SesameError('CURRENT_PASSWORD_WRONG', 'The current password is not right.'),
   );
