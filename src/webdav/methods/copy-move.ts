@@ -7,8 +7,13 @@
  * destination themselves refuses the whole request (423); members locked
  * below them, or a COPY that fits only in part, give a 207 naming the
  * members left alone (webdav/member-transfer.ts).
+ * Everything is checked before anything is deleted: a Destination that is
+ * the source, lies inside it or is one of its ancestors (whose removal
+ * would take the source with it) is refused with 403, and the conditional
+ * headers are evaluated on the source.
  */
 import { SesameError } from '../../errors.js';
+import { evaluatePreconditions } from '../conditions.js';
 import { pathKey } from '../../files/space-path.js';
 import { parseDestination } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
@@ -28,8 +33,11 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
   const source = dav.target.segments;
   if (source.length === 0) throw new SesameError('DAV_FORBIDDEN', 'The root of your space cannot be copied or moved.');
   const destination = parseDestination(headerOf(dav, 'destination'), headerOf(dav, 'host')).segments;
-  if (destination.length === 0 || isWithin(destination, source)) {
-    throw new SesameError('DAV_FORBIDDEN', 'The Destination cannot be the source, lie inside it, or be the root.');
+  if (destination.length === 0 || isWithin(destination, source) || isWithin(source, destination)) {
+    throw new SesameError('DAV_FORBIDDEN', 'The Destination cannot be the source, lie inside it, contain it, or be the root.');
+  }
+  if (evaluatePreconditions(dav.request.headers, stat, false) === 'failed') {
+    throw new SesameError('DAV_PRECONDITION_FAILED', 'A condition of this request does not hold.');
   }
   const overwriteHeader = (headerOf(dav, 'overwrite') ?? 'T').toUpperCase();
   if (overwriteHeader !== 'T' && overwriteHeader !== 'F')
