@@ -21,6 +21,8 @@ import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Ti
 import { useStrictJsonBodies } from './http/json-body.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
+import { addSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
+import { refuseConnect } from './http/connect-method.js';
 import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -99,7 +101,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     ...serverTimeoutOptions(timeouts),
-    frameworkErrors: frameworkErrorsOf({ webdav: sendDavError }),
+    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError })),
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   for (const [verb, hasBody] of DAV_VERBS) app.addHttpMethod(verb, { hasBody });
@@ -122,6 +124,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.setValidatorCompiler(schemaValidatorCompiler());
   // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
+  addSecurityHeaders(app);
+  refuseConnect(app.server);
   enforceBodyMinimumRate(app, timeouts);
   app.addHook('onRequest', refuseCredentialsInQuery);
   // Session cookies and each route's declared authentication serve the JSON API and the sign-in routes

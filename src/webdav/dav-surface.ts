@@ -4,7 +4,9 @@
  * with its own limit), its own XML errors and caching headers, and the
  * surface's Basic authentication on every route (OPTIONS excepted, as
  * clients probe it before authenticating). Dispatches each verb to its
- * handler over the authenticated user's FileStore.
+ * handler over the authenticated user's FileStore. Every reply is
+ * sandboxed (Content-Security-Policy `sandbox`): a browser that renders an
+ * uploaded page renders it in an origin of its own, never as Sésame's.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SesameError, type ErrorCode } from '../errors.js';
@@ -52,6 +54,9 @@ const HANDLERS: Record<string, DavHandler> = {
   UNLOCK: unlockResource,
 };
 
+/** Nothing served under /dav/ is a page of this origin: no script, no framing, an opaque origin. */
+export const DAV_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
 const ALLOW = ['OPTIONS', ...Object.keys(HANDLERS)].join(', ');
 const READ_METHODS = new Set(['GET', 'HEAD', 'PROPFIND', 'OPTIONS']);
 
@@ -93,6 +98,10 @@ export async function davSurface(app: FastifyInstance, options: DavSurfaceOption
   // Bodies stay streams: PUT writes them to disk, XML handlers read them with their own limit.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   app.setErrorHandler((error: FastifyError, request, reply) => sendDavError(request, reply, error));
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('content-security-policy', DAV_CONTENT_SECURITY_POLICY);
+    done(null, payload);
+  });
   // Every path is routed for the verbs WebDAV serves (below): what reaches this handler is another method.
   app.setNotFoundHandler((request, reply) =>
     sendDavError(
