@@ -213,7 +213,8 @@ export class LocalDiskStore implements FileStore {
       // What the kernel opened, after following any link on the way: it must be the very path asked for.
       const opened = openedPathOf(fd, full);
       if (opened === 'elsewhere') throw linkRefused();
-      if (opened === 'removed') return null;
+      // 'removed': the file opened at this very path was deleted or replaced (a PUT of another process renamed
+      // a new version over it) since. It is the version that was there when this read began: served, never kept.
       const identity = fs.fstatSync(fd, { bigint: true });
       const stat = toStatOfBigInt(identity);
       if (stat.isDirectory || stat.size > SMALL_FILE_BYTES) {
@@ -222,7 +223,7 @@ export class LocalDiskStore implements FileStore {
       }
       const bytes = readBytes(fd, 0, stat.size);
       const file = new ReadFile(stat, bytes);
-      if (bytes.length === stat.size) this.cache.remember(full, identity, file);
+      if (bytes.length === stat.size && opened === 'asked') this.cache.remember(full, identity, file);
       return file;
     } finally {
       if (!handedOver) fs.closeSync(fd);
