@@ -27,6 +27,7 @@ import { lockResource, unlockResource } from './methods/lock.js';
 import { propfind } from './methods/propfind.js';
 import { proppatch } from './methods/proppatch.js';
 import { putResource } from './methods/put.js';
+import { discardRestOfBody } from './request-body.js';
 import { errorBody } from './xml-response.js';
 
 /** Verbs Fastify 5 no longer routes by default, with whether they carry a body. */
@@ -101,6 +102,11 @@ export async function davSurface(app: FastifyInstance, options: DavSurfaceOption
   app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('content-security-policy', DAV_CONTENT_SECURITY_POLICY);
     done(null, payload);
+  });
+  // An answer sent before the body was all read (a refused PUT): the rest is dropped, up to a limit.
+  app.addHook('onResponse', (request, _reply, done) => {
+    discardRestOfBody(request.raw);
+    done();
   });
   // Every path is routed for the verbs WebDAV serves (below): what reaches this handler is another method.
   app.setNotFoundHandler((request, reply) =>

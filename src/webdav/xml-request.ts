@@ -38,8 +38,9 @@ function xmlInvalid(detail: string): SesameError {
 }
 
 /**
- * The whole body, refused past `limit` bytes. The rest is drained and
- * dropped, not read into memory, so the refusal still reaches the client.
+ * The whole body, refused past `limit` bytes. The rest is left to the
+ * surface, which reads and drops a bounded amount of it once the refusal
+ * is sent (request-body.ts), never into memory.
  */
 export function readBody(body: Readable, limit = MAX_XML_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -50,7 +51,7 @@ export function readBody(body: Readable, limit = MAX_XML_BYTES): Promise<Buffer>
       if (size <= limit) return void chunks.push(chunk);
       body.off('data', onData);
       body.off('end', onEnd);
-      body.resume();
+      body.pause();
       reject(new SesameError('DAV_BODY_TOO_LARGE', `An XML request body may be at most ${limit} bytes.`));
     };
     const onEnd = () => resolve(Buffer.concat(chunks));

@@ -9,6 +9,7 @@ import { etagOf, evaluatePreconditions } from '../conditions.js';
 import { headerOf, type DavHandler } from '../dav-request.js';
 import { assertMayChange, changeOf } from '../locks.js';
 import { writeAllowance } from '../quota.js';
+import { bodyForStore } from '../request-body.js';
 
 export const putResource: DavHandler = async (dav) => {
   const { segments } = dav.target;
@@ -26,7 +27,7 @@ export const putResource: DavHandler = async (dav) => {
   const parent = await dav.store.stat(segments.slice(0, -1));
   if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', 'The parent folder does not exist.');
   const maxBytes = await writeAllowance(dav, stat);
-  const written = await dav.store.write(segments, dav.body, { maxBytes });
+  const written = await dav.store.write(segments, bodyForStore(dav.request.raw), { maxBytes });
   dav.reply.header('etag', etagOf(written));
   dav.reply.status(stat ? 204 : 201).send();
 };
