@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SesameError } from '../errors.js';
-import type { ByteRange, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
+import type { ByteRange, Commit, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
 import { OPEN_FILES, openedPathOf } from './opened-path.js';
 import { ReadFile, SMALL_FILE_BYTES, type SmallFileCache } from './small-file-cache.js';
 
@@ -238,7 +238,7 @@ export class LocalDiskStore implements FileStore {
       const output = fs.createWriteStream('', { fd: fs.openSync(temp, 'wx', 0o600), flush: true });
       if (limits.maxBytes === null) await pipeline(body, output);
       else await pipeline(body, byteLimit(limits.maxBytes), output);
-      fs.renameSync(temp, full);
+      await (limits.commit ?? commitAtOnce)(fs.statSync(temp).size, () => fs.renameSync(temp, full));
     } catch (error) {
       fs.rmSync(temp, { force: true });
       throw storeError(error);
@@ -265,24 +265,24 @@ export class LocalDiskStore implements FileStore {
     }
   }
 
-  async copy(from: StorePath, to: StorePath): Promise<void> {
+  async copy(from: StorePath, to: StorePath, commit: Commit = commitAtOnce): Promise<void> {
     const source = this.resolve(from);
     const target = this.resolve(to);
+    const temp = path.join(this.tempDir, tempName());
     try {
       if (fs.statSync(source).isDirectory()) {
-        await fs.promises.cp(source, target, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: false });
+        await fs.promises.cp(source, temp, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: false });
       } else {
-        const temp = path.join(this.tempDir, tempName());
-        try {
-          fs.copyFileSync(source, temp);
-          if (fs.existsSync(target)) throw new SesameError('DAV_CONFLICT', 'Something already exists there.');
-          fs.renameSync(temp, target);
-        } finally {
-          fs.rmSync(temp, { force: true });
-        }
+        fs.copyFileSync(source, temp);
       }
+      await commit(bytesUnder(temp), () => {
+        if (fs.existsSync(target)) throw new SesameError('DAV_CONFLICT', 'Something already exists there.');
+        fs.renameSync(temp, target);
+      });
     } catch (error) {
       throw storeError(error);
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
     }
   }
 
@@ -296,17 +296,27 @@ export class LocalDiskStore implements FileStore {
   }
 
   async spaceUsed(): Promise<number> {
-    let total = 0;
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (entry.isFile()) total += fs.statSync(full).size;
-      }
-    };
-    walk(this.root);
-    return total;
+    return bytesUnder(this.root);
   }
+}
+
+/** Puts staged content in place with no further check. */
+const commitAtOnce: Commit = async (_bytes, putInPlace) => putInPlace();
+
+/** Bytes of the regular files at or below `start`, walked with a list of folders to visit (never recursion). */
+function bytesUnder(start: string): number {
+  const first = fs.lstatSync(start);
+  if (!first.isDirectory()) return first.isFile() ? first.size : 0;
+  let total = 0;
+  const folders = [start];
+  for (let dir = folders.pop(); dir !== undefined; dir = folders.pop()) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) folders.push(full);
+      else if (entry.isFile()) total += fs.statSync(full).size;
+    }
+  }
+  return total;
 }
 
 const HOST = os.hostname().replace(/[^0-9A-Za-z-]/g, '_');
@@ -336,7 +346,7 @@ export function prepareFilesDirectory(dataDir: string): string {
   fs.mkdirSync(tempDir, { recursive: true, mode: 0o700 });
   for (const name of fs.readdirSync(tempDir)) {
     const [host, pid] = name.split('.');
-    if (host === HOST && !isAlive(Number(pid))) fs.rmSync(path.join(tempDir, name), { force: true });
+    if (host === HOST && !isAlive(Number(pid))) fs.rmSync(path.join(tempDir, name), { recursive: true, force: true });
   }
   return filesDir;
 }

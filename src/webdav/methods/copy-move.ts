@@ -64,8 +64,7 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
   const spare = move || shallow ? null : await freeBytes(dav);
   const fits =
     spare === null ||
-    (await subtreeBytes(dav.store, source, stat)) <=
-      spare + (existing ? await subtreeBytes(dav.store, destination, existing) : 0);
+    (await subtreeBytes(dav, source, stat)) <= spare + (existing ? await subtreeBytes(dav, destination, existing) : 0);
   if (!fits && !stat.isDirectory) {
     throw new SesameError('DAV_INSUFFICIENT_STORAGE', 'This copy would exceed your storage quota.');
   }
