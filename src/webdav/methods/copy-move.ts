@@ -15,7 +15,7 @@
 import { SesameError } from '../../errors.js';
 import { evaluatePreconditions } from '../conditions.js';
 import { pathKey } from '../../files/space-path.js';
-import { parseDestination } from '../dav-path.js';
+import { assertNewName, parseDestination } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { assertMayChange, changeOf, lockedMembers } from '../locks.js';
 import { subtreeBytes, transferByMember, transferWhole } from '../member-transfer.js';
@@ -47,6 +47,7 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
     throw new SesameError('DAV_HEADER_INVALID', move ? 'MOVE takes Depth: infinity.' : 'COPY takes Depth: 0 or infinity.');
   }
   const existing = await dav.store.stat(destination);
+  if (!existing) assertNewName(destination);
   if (existing && overwriteHeader === 'F') {
     throw new SesameError('DAV_PRECONDITION_FAILED', 'The Destination exists and Overwrite is F.');
   }

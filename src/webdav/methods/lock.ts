@@ -5,6 +5,7 @@
  */
 import { SesameError } from '../../errors.js';
 import { emptyBody } from '../../files/local-disk-store.js';
+import { assertNewName } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { activeLockXml } from '../live-properties.js';
 import { createLock, DEFAULT_LOCK_SECONDS, MAX_LOCK_SECONDS, refreshLock, removeLock } from '../locks.js';
@@ -49,6 +50,7 @@ export const lockResource: DavHandler = async (dav) => {
   const { segments } = dav.target;
   const stat = await statTarget(dav);
   if (!stat) {
+    assertNewName(segments);
     const parent = await dav.store.stat(segments.slice(0, -1));
     if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', 'The parent folder does not exist.');
   }

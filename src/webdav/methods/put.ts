@@ -6,6 +6,7 @@
  */
 import { SesameError } from '../../errors.js';
 import { etagOf, evaluatePreconditions } from '../conditions.js';
+import { assertNewName } from '../dav-path.js';
 import { headerOf, type DavHandler } from '../dav-request.js';
 import { assertMayChange, changeOf } from '../locks.js';
 import { commitUnderQuota, writeAllowance } from '../quota.js';
@@ -20,6 +21,7 @@ export const putResource: DavHandler = async (dav) => {
   const stat = await dav.store.stat(segments);
   if (stat?.isDirectory) throw new SesameError('DAV_METHOD_NOT_ALLOWED', 'A folder cannot be written as a file.');
   if (dav.target.trailingSlash) throw new SesameError('DAV_CONFLICT', 'A file name cannot end with "/".');
+  if (!stat) assertNewName(segments);
   if (evaluatePreconditions(dav.request.headers, stat, false) === 'failed') {
     throw new SesameError('DAV_PRECONDITION_FAILED', 'A condition of this request does not hold.');
   }
