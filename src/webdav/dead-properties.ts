@@ -40,6 +40,19 @@ function charactersOf(properties: Iterable<DeadProperty>): number {
   return total;
 }
 
+/** The changes that turn `before` into `after`. */
+function netChanges(before: DeadProperty[], after: Map<string, DeadProperty>): PropertyChange[] {
+  const changes: PropertyChange[] = [];
+  const kept = new Map(before.map((p) => [keyOf(p.namespace, p.name), p]));
+  for (const [key, property] of after) {
+    if (kept.get(key)?.value !== property.value) changes.push({ kind: 'set', property });
+  }
+  for (const [key, property] of kept) {
+    if (!after.has(key)) changes.push({ kind: 'remove', namespace: property.namespace, name: property.name });
+  }
+  return changes;
+}
+
 /** Why the changes cannot be kept, or null when they fit. */
 function overLimit(after: Map<string, DeadProperty>, changes: PropertyChange[]): string | null {
   for (const change of changes) {
@@ -78,6 +91,7 @@ export async function applyPropertyChanges(dav: DavRequest, changes: PropertyCha
         throw new SesameError('DAV_INSUFFICIENT_STORAGE', 'These properties would exceed your storage quota.');
       }
     }
-    await changeProperties(trx, dav.userId, dav.key, changes);
+    // Only the net effect is written: a body that sets one name 10 000 times costs one statement.
+    await changeProperties(trx, dav.userId, dav.key, netChanges(before, after));
   });
 }

@@ -84,6 +84,22 @@ for (const dialect of DIALECTS) {
       assert.equal(await propertyCount(account, '/dav/one.txt'), 4);
     });
 
+    it('applies a body that sets, removes and sets again in document order: the last change of each name holds', async () => {
+      const account = await accountWithFile();
+      const body =
+        '<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:z="urn:z">' +
+        '<D:set><D:prop><z:a>1</z:a><z:b>kept?</z:b></D:prop></D:set>' +
+        '<D:remove><D:prop><z:a/><z:b/></D:prop></D:remove>' +
+        '<D:set><D:prop><z:a>2</z:a></D:prop></D:set></D:propertyupdate>';
+      assert.deepEqual(statuses(await dav(server, account, 'PROPPATCH', '/dav/one.txt', { body })), ['200']);
+      const reply = await dav(server, account, 'PROPFIND', '/dav/one.txt', {
+        headers: { depth: '0' },
+        body: '<D:propfind xmlns:D="DAV:" xmlns:z="urn:z"><D:prop><z:a/><z:b/></D:prop></D:propfind>',
+      });
+      assert.match(reply.text, /<a xmlns="urn:z">2<\/a>/);
+      assert.match(reply.text, /<D:propstat><D:prop><b xmlns="urn:z"\/><\/D:prop><D:status>HTTP\/1\.1 404/);
+    });
+
     describe('under a 1 MB quota', () => {
       before(() => updatePolicy(server.server.services, { storageQuotaBytes: 1_000_000 }, ADMIN));
       after(() => updatePolicy(server.server.services, { storageQuotaBytes: 0 }, ADMIN));

@@ -81,6 +81,17 @@ for (const dialect of DIALECTS) {
       assertXmlRefused(await dav(server, alice, 'PROPFIND', '/dav/', { headers: { depth: '0' }, body }), 'PROPFIND');
     });
 
+    it('refuses a PROPFIND naming more than 256 distinct properties with 400, and answers a name repeated once', async () => {
+      const many = `<D:propfind xmlns:D="DAV:"><D:prop>${Array.from({ length: 257 }, (_, i) => `<z:p${i} xmlns:z="urn:z"/>`).join('')}</D:prop></D:propfind>`;
+      const refused = await dav(server, alice, 'PROPFIND', '/dav/', { headers: { depth: '1' }, body: many });
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.text, /at most 256 properties/);
+      const repeated = `<D:propfind xmlns:D="DAV:"><D:prop>${'<z:same xmlns:z="urn:z"/>'.repeat(5_000)}</D:prop></D:propfind>`;
+      const reply = await dav(server, alice, 'PROPFIND', '/dav/mine.txt', { headers: { depth: '0' }, body: repeated });
+      assert.equal(reply.status, 207, reply.text.slice(0, 300));
+      assert.equal((reply.text.match(/<same /g) ?? []).length, 1);
+    });
+
     it(
       'answers another client within a second while a PROPPATCH nested 100 000 levels is refused',
       { timeout: 60_000 },
