@@ -100,6 +100,7 @@ export async function seedSesame(server: Server): Promise<SesameSeed> {
             expires_at: now + 365 * DAY_MS,
             revoked_at: null,
             revoked_reason: null,
+            revoked_by: null,
             last_used_at: null,
             last_used_ip: null,
             last_used_client: null,

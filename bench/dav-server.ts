@@ -40,7 +40,8 @@ if (isWorkerProcess()) {
   writeBenchFiles(path.join(dataDir, 'files', userId));
   await server.close();
   process.env.BENCH_USER_ID = userId;
-  const running = await startWorkers(config.workers);
+  const running = startWorkers(config.workers, (line) => void process.stderr.write(`${line}\n`));
+  await running.listening;
   process.stdout.write(`${JSON.stringify({ userId, password: secret })}\n`);
   process.on('SIGTERM', () => void running.stop().then(() => process.exit(0)));
 }

@@ -35,6 +35,8 @@ export const ERROR_STATUS = {
   USERNAME_INVALID: 400,
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
+  CANNOT_DISABLE_SELF: 409,
+  LAST_ADMIN: 409,
   POLICY_INVALID: 400,
   NOT_FOUND: 404,
   // Single sign-on (OpenID Connect); the browser flow carries these to /signin?sso_error=CODE (docs/sso.md).
@@ -79,6 +81,9 @@ export const ERROR_STATUS = {
   BODY_TOO_LARGE: 413,
   MEDIA_TYPE_UNSUPPORTED: 415,
   CHARSET_UNSUPPORTED: 415,
+  // The server's own state cannot be read or written now: 503 with Retry-After, never a refusal of credentials.
+  DATABASE_UNAVAILABLE: 503,
+  STORAGE_FULL: 503,
   CONFIG_INVALID: 500,
   SECRET_KEY_MISMATCH: 500,
   SECRET_KEY_MISSING: 500,
@@ -90,7 +95,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class SesameError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  /** Seconds a client should wait, for THROTTLED. */
+  /** Seconds a client should wait (THROTTLED, DATABASE_UNAVAILABLE, STORAGE_FULL): sent as Retry-After. */
   readonly retryAfter?: number;
 
   constructor(code: ErrorCode, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {

@@ -11,6 +11,7 @@ import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './context.js';
 import { openDatabase } from './db/database.js';
+import type { DatabaseLimits } from './db/limits.js';
 import { openServerKey, type ServerKey } from './security/server-key.js';
 import { UsageRecorder } from './connections/usage-recorder.js';
 import { VerifiedCredentials } from './auth/verified-credentials.js';
@@ -19,6 +20,7 @@ import { pruneThrottle } from './throttle/throttle.js';
 import { clientErrorHandler, frameworkErrorsOf, registerErrorHandling } from './http/error-handler.js';
 import { DEFAULT_TIMEOUTS, enforceBodyMinimumRate, serverTimeoutOptions, type Timeouts } from './http/timeouts.js';
 import { useStrictJsonBodies } from './http/json-body.js';
+import { skipHandlersOfGoneClients } from './http/client-gone.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
 import { addSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
@@ -39,6 +41,7 @@ import { oidcRoutes } from './oidc/oidc-routes.js';
 import { startRecheckSchedule } from './oidc/recheck-schedule.js';
 import { prepareFilesDirectory } from './files/local-disk-store.js';
 import { checkSurfaceRoute } from './surfaces/basic-surface.js';
+import { mountPrefixOf, SURFACES } from './surfaces/registry.js';
 import { DAV_VERBS, davSurface, sendDavError } from './webdav/dav-surface.js';
 import { openApi } from './api/openapi.js';
 import { webUi } from './web-ui/web-ui.js';
@@ -57,6 +60,8 @@ export interface ServerOptions {
   unauthenticatedDavUserForBenchmark?: { userId: string; username: string };
   /** Client time limits; the defaults suit production (tests shorten them). */
   timeouts?: Timeouts;
+  /** Database time limits; the defaults suit production (tests shorten them). */
+  databaseLimits?: DatabaseLimits;
   /** Test-only: OIDC_ISSUER may be http://127.0.0.1 (a provider the test runs). No configuration reaches it. */
   allowLoopbackHttpIssuerForTests?: boolean;
   /** Test-only: no SSO re-check round on a timer; the test runs each round itself (oidc/recheck-schedule.ts). No configuration reaches it. */
@@ -84,10 +89,21 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const clock = options.clock ?? systemClock;
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   if (config.oidc) checkIssuerTransport(config.oidc, options.allowLoopbackHttpIssuerForTests === true);
+  // Created first for its logger, which the database's connection events go to.
+  const app = Fastify({
+    logger: loggerOptions(config, options.logStream),
+    trustProxy: config.trustProxy,
+    ...serverTimeoutOptions(timeouts),
+    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError })),
+    clientErrorHandler,
+  }).withTypeProvider<TypeBoxTypeProvider>();
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     ...(options.onQuery ? { onQuery: options.onQuery } : {}),
+    ...(options.databaseLimits ? { limits: options.databaseLimits } : {}),
+    onConnectionLost: (error) =>
+      app.log.warn({ err: error }, 'a PostgreSQL connection was lost; it is replaced when next needed'),
   });
   let key: ServerKey;
   try {
@@ -96,14 +112,6 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     await db.destroy();
     throw error;
   }
-
-  const app = Fastify({
-    logger: loggerOptions(config, options.logStream),
-    trustProxy: config.trustProxy,
-    ...serverTimeoutOptions(timeouts),
-    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError })),
-    clientErrorHandler,
-  }).withTypeProvider<TypeBoxTypeProvider>();
   for (const [verb, hasBody] of DAV_VERBS) app.addHttpMethod(verb, { hasBody });
   // A route under a surface prefix registered outside its surface would lack its authentication: refuse to start.
   const routes: Parameters<typeof checkSurfaceRoute>[0][] = [];
@@ -127,6 +135,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   addSecurityHeaders(app);
   refuseConnect(app.server);
   enforceBodyMinimumRate(app, timeouts);
+  skipHandlersOfGoneClients(app);
   app.addHook('onRequest', refuseCredentialsInQuery);
   // Session cookies and each route's declared authentication serve the JSON API and the sign-in routes
   // only: a file surface authenticates in its own hook and pays for neither on its requests.
@@ -157,7 +166,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     await sessionScope.register(oidcRoutes, { prefix: '/auth/oidc' });
   });
   await app.register(davSurface, {
-    prefix: '/dav',
+    prefix: mountPrefixOf(SURFACES.webdav),
     filesDir,
     ...(options.unauthenticatedDavUserForBenchmark
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }

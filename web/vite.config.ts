@@ -11,6 +11,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
     chunkSizeWarningLimit: 1024,
+    // Never inline a file as a data: URI: the Content-Security-Policy allows fonts from this origin only.
+    assetsInlineLimit: 0,
   },
   server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

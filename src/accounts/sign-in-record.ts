@@ -20,6 +20,7 @@ export async function recordWebSignIn(
     usernameKey: record.usernameKey,
     userId: record.id,
     appPasswordId: null,
+    reason: null,
     method: signIn.method,
     application: null,
     ip: signIn.ip,

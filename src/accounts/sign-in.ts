@@ -46,17 +46,18 @@ export async function refuseMalformedSignIn(
   source: { ip: string; client: string },
   refusal: SesameError,
 ): Promise<never> {
-  return guardedAttempt<never>(
+  const { result } = await guardedAttempt<never>(
     ctx,
     { ...source, usernameKey: null, method: 'password', application: null },
     async () => null,
     () => refusal,
   );
+  return result;
 }
 
 export async function signIn(ctx: Context, request: SignInRequest): Promise<SignInResult> {
   const key = usernameKey(request.username);
-  const checked = await guardedAttempt(
+  const { result: checked } = await guardedAttempt(
     ctx,
     { ip: request.ip, client: request.client, usernameKey: key, method: 'password', application: null },
     async (guard) => {

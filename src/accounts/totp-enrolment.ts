@@ -46,8 +46,8 @@ async function requireLocalUser(db: Db, userId: string): Promise<UserRecord> {
 }
 
 /** A code check of a signed-in user, throttled and counted like a sign-in; TOTP_CODE_INVALID when wrong. */
-function checkCode<T>(ctx: Context, record: UserRecord, actor: Actor, check: () => Promise<T | null>): Promise<T> {
-  return guardedAttempt(
+async function checkCode<T>(ctx: Context, record: UserRecord, actor: Actor, check: () => Promise<T | null>): Promise<T> {
+  const { result } = await guardedAttempt(
     ctx,
     { ip: actor.ip, client: actor.client, usernameKey: record.usernameKey, method: 'password+totp', application: null },
     async (guard) => {
@@ -56,6 +56,7 @@ function checkCode<T>(ctx: Context, record: UserRecord, actor: Actor, check: () 
     },
     () => new SesameError('TOTP_CODE_INVALID', 'The verification code is not right.'),
   );
+  return result;
 }
 
 /**

@@ -1,16 +1,18 @@
 /**
  * User accounts: creation, listing, disabling and enabling again, and changes
- * of the primary password with their consequences (SPEC §3): a disabled
- * account loses its sessions and every credential at once (its app passwords
- * are suspended, not revoked); a new password ends the user's other
- * sessions and, by policy, revokes their app passwords. Each change
- * holds the user's row lock, so that a concurrent sign-in or app-password
- * creation is ordered before it (and undone by it) or after it (and refused).
+ * of the primary password with their consequences: a disabled account loses
+ * its sessions and every credential at once (its app passwords are
+ * suspended, not revoked); a new password ends the user's other sessions
+ * and, by policy, revokes their app passwords. Each change holds the user's
+ * row lock, so that a concurrent sign-in or app-password creation is ordered
+ * before it (and undone by it) or after it (and refused). No person can lock
+ * everyone out: an administrator cannot disable their own account, and the
+ * last enabled administrator cannot be disabled.
  */
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
 import { formatInstant } from '../app-passwords/expiry.js';
-import { recordAudit, type Actor } from '../audit/audit-log.js';
+import { recordAudit, SYSTEM_ACTOR, type Actor } from '../audit/audit-log.js';
 import { getPolicy } from '../policy/policy.js';
 import { guardedAttempt } from '../throttle/guarded-attempt.js';
 import type { Context } from '../context.js';
@@ -24,6 +26,7 @@ import {
   findUserByKey,
   insertUserIfNameFree,
   listUserRecords,
+  lockEnabledAdmins,
   lockUser,
   setDisabledAt,
   setPasswordHash,
@@ -133,16 +136,21 @@ export async function getUserById(ctx: Context, id: string): Promise<User> {
  * Moves the account to `disabledAt` (a time: disabled; null: enabled) under
  * its row lock, running `change` (the writes and the audit entry) only when
  * the account is not already in that state: repeating it changes nothing.
+ * `beforeLock` runs first in the same transaction (locks that must come
+ * before the account's own), `check` once the account is locked.
  */
 async function setAccountState(
   ctx: Context,
   userId: string,
   disabledAt: number | null,
   change: (trx: Db, record: UserRecord) => Promise<void>,
+  guard: { beforeLock(trx: Db): Promise<void>; check(record: UserRecord): void } | null = null,
 ): Promise<User> {
   return ctx.db.transaction().execute(async (trx) => {
+    await guard?.beforeLock(trx);
     const record = await requireLockedUser(trx, userId);
     if ((record.disabledAt === null) === (disabledAt === null)) return toUser(record);
+    guard?.check(record);
     await setDisabledAt(trx, userId, disabledAt);
     await change(trx, record);
     return toUser({ ...record, disabledAt });
@@ -150,20 +158,54 @@ async function setAccountState(
 }
 
 /**
+ * What a person (an administrator in the interface or the API, or the CLI)
+ * may not do: disable their own account, or the last enabled administrator.
+ * The enabled administrators are locked first, so that two administrators
+ * disabling each other at once on any node cannot both succeed.
+ */
+function lockoutGuard(actor: Actor): { beforeLock(trx: Db): Promise<void>; check(record: UserRecord): void } {
+  let enabledAdmins: string[] = [];
+  return {
+    async beforeLock(trx) {
+      enabledAdmins = await lockEnabledAdmins(trx);
+    },
+    check(record) {
+      if (actor.userId === record.id) {
+        throw new SesameError('CANNOT_DISABLE_SELF', 'You cannot disable your own account; another administrator can.');
+      }
+      if (record.role === 'admin' && !enabledAdmins.some((id) => id !== record.id)) {
+        throw new SesameError(
+          'LAST_ADMIN',
+          `"${record.username}" is the last enabled administrator; make another administrator first, or nobody could administer Sésame.`,
+        );
+      }
+    },
+  };
+}
+
+/**
  * Disables the account: its sessions end and its app passwords stop working at the next request.
- * `reason` is recorded in the audit entry when the system, not a person, decided it.
+ * `reason` is recorded in the audit entry when the system, not a person, decided it; the system
+ * (the provider refusing an SSO account) may disable any account, the last administrator included,
+ * whom `sesame user enable` brings back.
  */
 export async function disableUser(ctx: Context, userId: string, actor: Actor, reason?: string): Promise<User> {
   const now = ctx.clock.now();
-  return setAccountState(ctx, userId, now, async (trx, record) => {
-    await deleteSessionsOfUser(trx, userId);
-    await recordAudit(trx, now, actor, {
-      action: 'user.disabled',
-      targetUserId: userId,
-      target: record.username,
-      ...(reason === undefined ? {} : { details: { reason } }),
-    });
-  });
+  return setAccountState(
+    ctx,
+    userId,
+    now,
+    async (trx, record) => {
+      await deleteSessionsOfUser(trx, userId);
+      await recordAudit(trx, now, actor, {
+        action: 'user.disabled',
+        targetUserId: userId,
+        target: record.username,
+        ...(reason === undefined ? {} : { details: { reason } }),
+      });
+    },
+    actor === SYSTEM_ACTOR ? null : lockoutGuard(actor),
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { APPLICATIONS } from '../app-passwords/applications.js';
+import { APPLICATIONS, publicAddress } from '../app-passwords/applications.js';
 import { createAppPassword, deleteAppPassword, listAppPasswords, updateAppPassword } from '../app-passwords/store.js';
 import { actorOf } from '../auth/request-source.js';
 import { sessionPrincipal } from '../auth/http-auth.js';
@@ -25,7 +25,14 @@ export const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/applications',
     { schema: { response: { 200: Type.Object({ applications: Type.Array(ApplicationReply) }), '4xx': ErrorReply } } },
-    async () => ({ applications: [...APPLICATIONS] }),
+    async () => ({
+      applications: APPLICATIONS.map(({ id, label, endpoints, clientAddress }) => ({
+        id,
+        label,
+        endpoints,
+        connectUrl: clientAddress === null ? null : publicAddress(services.config.publicUrl, clientAddress),
+      })),
+    }),
   );
 
   app.get(

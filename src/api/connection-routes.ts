@@ -11,6 +11,6 @@ export const connectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/connections',
     { schema: { response: { 200: Type.Object({ connections: Type.Array(ConnectionReply) }), '4xx': ErrorReply } } },
-    async (request) => ({ connections: await listConnections(app.sesame.db, request.principal!.userId) }),
+    async (request) => ({ connections: await listConnections(app.sesame, request.principal!.userId) }),
   );
 };

@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { NO_CONTROL_CHARACTERS } from '../http/validation.js';
+import { FAILURE_REASONS, type FailureReason } from '../db/schema.js';
 
 export const ErrorReply = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -134,13 +135,29 @@ export const ConnectionReply = Type.Object({
   firstSeen: Type.String(),
   lastSeen: Type.String(),
   count: Type.Integer(),
-  appPassword: Type.Union([Type.Object({ id: Type.String(), name: Type.String() }), Type.Null()]),
+  reason: Type.Union(
+    [Type.Unsafe<FailureReason>(Type.Union(FAILURE_REASONS.map((reason) => Type.Literal(reason)))), Type.Null()],
+    {
+      description: "Why a failed use was refused, told to the account's owner only (the client got the same 401)",
+    },
+  ),
+  appPassword: Type.Union([
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      active: Type.Boolean({ description: 'False once the password is revoked, deleted or expired' }),
+    }),
+    Type.Null(),
+  ]),
 });
 
 export const ApplicationReply = Type.Object({
   id: Type.String(),
   label: Type.Object({ fr: Type.String(), en: Type.String() }),
   endpoints: Type.Array(Type.String()),
+  connectUrl: Type.Union([Type.String(), Type.Null()], {
+    description: 'The address its client connects to (under PUBLIC_URL), or null: nothing serves this application yet',
+  }),
 });
 
 export const SsoIdentityBody = Type.Object(

@@ -1,5 +1,5 @@
 /**
- * The one authenticator of every Basic-auth endpoint (SPEC §2, §3).
+ * The one authenticator of every Basic-auth endpoint.
  *
  * Order: parse the header and key the secret (HMAC). A credential this
  * process verified before is reused when one tiny read shows that nothing
@@ -12,7 +12,8 @@
  * the policy requires 2FA of local accounts). Every failure — unknown user,
  * wrong secret, expired, revoked, wrong application, disabled account,
  * malformed header — does the same work and ends in the same
- * UNAUTHENTICATED error; failures are never remembered.
+ * UNAUTHENTICATED error; only the account's recent connections say why;
+ * failures are never remembered.
  */
 import { SesameError } from '../errors.js';
 import { recordAudit } from '../audit/audit-log.js';
@@ -28,7 +29,7 @@ import {
 } from '../repositories/app-passwords.js';
 import { readAuthStateVersion } from '../repositories/auth-state.js';
 import { findUserByKey } from '../repositories/users.js';
-import { guardedAttempt, type AttemptGuard } from '../throttle/guarded-attempt.js';
+import { guardedAttempt, Refusal, type AttemptGuard } from '../throttle/guarded-attempt.js';
 import { isClean, throttleStateOf, type ThrottleState } from '../throttle/throttle.js';
 import type { UsageRecorder } from '../connections/usage-recorder.js';
 import type { Context } from '../context.js';
@@ -71,9 +72,11 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
     if (reused !== null) return reused;
   }
   const key = credentials === null ? null : usernameKey(credentials.username);
-  let read: BasicAuthRead | null = null;
-  let throttleState: ThrottleState | null = null;
-  const principal = await guardedAttempt(
+  const {
+    result: principal,
+    found: read,
+    throttleState,
+  } = await guardedAttempt<Principal, BasicAuthRead>(
     ctx,
     {
       ip: attempt.ip,
@@ -82,18 +85,17 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
       method: 'app-password',
       application: attempt.applications?.binding ?? null,
     },
-    (guard) =>
+    (guard, found) =>
       credentials !== null && key !== null
-        ? verifyBasicCredentials(ctx, credentials, key, read?.candidate ?? null, attempt, guard)
+        ? verifyBasicCredentials(ctx, credentials, key, found.candidate, attempt, guard)
         : Promise.resolve(null),
     unauthenticated,
     async (keys, now) => {
-      read = await readForBasicAuth(ctx.db, secretHash, keys);
-      throttleState = throttleStateOf(read.throttle, now);
-      return throttleState;
+      const found = await readForBasicAuth(ctx.db, secretHash, keys);
+      return { throttleState: throttleStateOf(found.throttle, now), found };
     },
   );
-  if (cacheKey !== null && credentials !== null && key !== null && read !== null) {
+  if (cacheKey !== null && credentials !== null && key !== null) {
     rememberVerified(ctx, cacheKey, read, throttleState, principal, credentials.username, key, attempt);
   }
   return principal;
@@ -136,7 +138,7 @@ function rememberVerified(
   ctx: AuthContext,
   cacheKey: string,
   read: BasicAuthRead,
-  throttleState: ThrottleState | null,
+  throttleState: ThrottleState,
   principal: Principal,
   username: string,
   key: string,
@@ -145,7 +147,7 @@ function rememberVerified(
   const candidate = read.candidate;
   if (principal.via !== 'app-password' || candidate === null) return;
   if (attempt.applications !== null && candidate.application === null) return;
-  if (throttleState === null || !isClean(throttleState)) return;
+  if (!isClean(throttleState)) return;
   ctx.verified.remember(cacheKey, {
     version: read.version,
     expiresAt: candidate.expiresAt,
@@ -157,6 +159,12 @@ function rememberVerified(
   });
 }
 
+/**
+ * The app password the secret is, else (by policy) the account's own
+ * password. A refusal names the app password of this account the secret
+ * was, and why; a secret that is another account's password is named to
+ * no one.
+ */
 async function verifyBasicCredentials(
   ctx: AuthContext,
   credentials: BasicCredentials,
@@ -164,8 +172,9 @@ async function verifyBasicCredentials(
   candidate: BasicAuthCandidate | null,
   attempt: BasicAttempt,
   guard: AttemptGuard,
-): Promise<Principal | null> {
+): Promise<Principal | Refusal | null> {
   const now = ctx.clock.now();
+  let refusal: Refusal | null = null;
   if (candidate) {
     const decision = checkAppPassword(candidate, { usernameKey: key, applications: attempt.applications }, now);
     if (decision.ok && (decision.bindTo === null || (await bindOnFirstUse(ctx, candidate, decision.bindTo, attempt, now)))) {
@@ -186,8 +195,12 @@ async function verifyBasicCredentials(
         appPasswordId: candidate.id,
       };
     }
+    // A binding lost to another application is a use by the wrong application.
+    const reason = decision.ok ? 'wrong-application' : decision.reason;
+    if (reason !== 'wrong-user') refusal = new Refusal(reason, candidate.id);
   }
-  return verifyPrimaryPassword(ctx, credentials, key, attempt, guard);
+  const primary = await verifyPrimaryPassword(ctx, credentials, key, attempt, guard);
+  return primary instanceof Refusal || primary === null ? (refusal ?? primary) : primary;
 }
 
 /** Binds an unassigned password to the first application that uses it; false if it was revoked, or another won the race with an application not accepted here. */
@@ -221,7 +234,9 @@ async function bindOnFirstUse(
  * The primary password over Basic auth: only by policy, only for an enabled
  * local account without 2FA. When the policy allows it, argon2 runs on every
  * failed attempt (against a dummy hash when there is no eligible account),
- * so its cost reveals nothing about the account.
+ * so its cost reveals nothing about the account. A right password of an
+ * account with 2FA is refused, and its owner told why; when the policy
+ * refuses the primary password, nothing is checked (no argon2 for a refusal).
  */
 async function verifyPrimaryPassword(
   ctx: AuthContext,
@@ -229,14 +244,17 @@ async function verifyPrimaryPassword(
   key: string,
   attempt: BasicAttempt,
   guard: AttemptGuard,
-): Promise<Principal | null> {
+): Promise<Principal | Refusal | null> {
   const policy = await getPolicy(ctx.db);
-  if (!policy.allowPrimaryPasswordOverBasic || policy.requireTwoFactorForLocalAccounts) return null;
+  if (!policy.allowPrimaryPasswordOverBasic || policy.requireTwoFactorForLocalAccounts) {
+    return new Refusal('not-an-app-password');
+  }
   await guard.beforeGuessableCheck();
   const user = await checkAccountPassword(await findUserByKey(ctx.db, key), credentials.password, {
-    refuseTwoFactorAccounts: true,
+    refuseTwoFactorAccounts: false,
   });
-  if (user === null) return null;
+  if (user === null) return new Refusal('wrong-password');
+  if (user.sealedTotpSecret !== null) return new Refusal('primary-password-refused');
   await ctx.usage.record({
     appPasswordId: null,
     userId: user.id,

@@ -52,7 +52,8 @@ Each command takes --help.`,
   'user add':
     'Usage: sesame user add NAME [--admin] [--password-stdin]\n\nCreates a local account. Without --password-stdin a password is generated and printed once.',
   'user list': 'Usage: sesame user list\n\nLists the accounts.',
-  'user disable': 'Usage: sesame user disable NAME\n\nDisables an account: its sessions end and its app passwords stop working.',
+  'user disable':
+    'Usage: sesame user disable NAME\n\nDisables an account: its sessions end and its app passwords stop working. The last enabled administrator cannot be disabled.',
   'user enable':
     'Usage: sesame user enable NAME\n\nEnables a disabled account again: it can sign in, and its app passwords neither revoked nor expired work again.',
   'user passwd':

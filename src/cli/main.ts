@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { isSesameError } from '../errors.js';
+import { describeFault, isDatabaseFault } from '../db/database-faults.js';
 import { loadConfig } from '../config/config.js';
 import { runCommand, UsageError } from './commands.js';
 
@@ -16,6 +17,11 @@ async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError) {
       process.stderr.write(`sesame: ${error.message}\n${error.help ? `\n${error.help}\n` : ''}`);
       return 2;
+    }
+    // A database fault says what the driver said ("database or disk is full"), not only what it means.
+    if (isDatabaseFault(error)) {
+      process.stderr.write(`sesame: ${describeFault(error)} [${error.code}]\n`);
+      return 1;
     }
     if (isSesameError(error)) {
       process.stderr.write(`sesame: ${error.message} [${error.code}]\n`);

@@ -1,11 +1,13 @@
 /**
- * Recent connections (SPEC §2): web sign-ins, app-password uses and failed
+ * Recent connections: web sign-ins, app-password uses and failed
  * attempts, aggregated per (credential, method, application, IP, client,
  * outcome) with first seen, last seen and a count (stored by
  * repositories/connections.ts, one atomic upsert each), and how a client
- * is described.
+ * is described. A failed use names the password of this account it was
+ * (whatever its state now) and why it was refused: shown to the account's
+ * owner only, since the client always gets the same 401.
  */
-import type { Db } from '../db/database.js';
+import type { Context } from '../context.js';
 import { listRecentOfUser, type ConnectionRecord } from '../repositories/connections.js';
 import { formatInstant } from '../app-passwords/expiry.js';
 
@@ -20,8 +22,8 @@ export function describeClient(userAgent: string | undefined): string {
 /** A recent connection as shown: times in the help page's form. */
 export type ConnectionView = Omit<ConnectionRecord, 'firstSeen' | 'lastSeen'> & { firstSeen: string; lastSeen: string };
 
-export async function listConnections(db: Db, userId: string, limit = 200): Promise<ConnectionView[]> {
-  const records = await listRecentOfUser(db, userId, limit);
+export async function listConnections(ctx: Context, userId: string, limit = 200): Promise<ConnectionView[]> {
+  const records = await listRecentOfUser(ctx.db, userId, limit, ctx.clock.now());
   return records.map((record) => ({
     ...record,
     firstSeen: formatInstant(record.firstSeen),

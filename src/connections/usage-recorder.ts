@@ -133,6 +133,7 @@ export class UsageRecorder {
           usernameKey: entry.usernameKey,
           userId: entry.userId,
           appPasswordId,
+          reason: null,
           method: appPasswordId === null ? 'primary-password' : 'app-password',
           application: aggregate.application,
           ip: aggregate.ip,

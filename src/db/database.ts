@@ -1,25 +1,21 @@
 /**
  * Opens the database: the embedded SQLite file under the data directory, or
- * PostgreSQL when a URL is given, then brings the schema up to date. This is
- * the only place that knows which driver is in use.
+ * PostgreSQL when a URL is given, then brings the schema up to date. With
+ * the drivers' own modules beside it (db/sqlite-driver.ts,
+ * db/postgres-pool.ts, db/database-faults.ts), the only place that knows
+ * which driver is in use.
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import pg from 'pg';
-import {
-  CompiledQuery,
-  Kysely,
-  Migrator,
-  PostgresDialect,
-  SqliteDialect,
-  type Dialect,
-  type LogEvent,
-  type SqliteDialectConfig,
-} from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, type LogEvent } from 'kysely';
 import { preparePrivateDirectory, preparePrivateFile, restrictIfPresent } from '../security/private-files.js';
+import { sqliteFault } from './database-faults.js';
+import { DATABASE_LIMITS, type DatabaseLimits } from './limits.js';
 import { migrationProvider } from './migrations.js';
+import { BoundedPool } from './postgres-pool.js';
 import type { Database } from './schema.js';
+import { SqliteFileDialect, STATEMENT_CACHE_SIZE } from './sqlite-driver.js';
 
 export type Db = Kysely<Database>;
 
@@ -28,48 +24,26 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Observes every executed query (benchmarks count writes with it). */
   onQuery?: (event: LogEvent) => void;
+  /** Told when the server or the network takes away a PostgreSQL connection (it is replaced when next needed). */
+  onConnectionLost?: (error: Error) => void;
+  /** Time limits; the defaults suit production (tests shorten them). */
+  limits?: DatabaseLimits;
 }
 
-const PG_INT8_OID = 20;
-
-function postgresPool(url: string): pg.Pool {
-  // Epoch-millisecond columns are int8; they fit a JS number exactly.
-  const types = {
-    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === PG_INT8_OID
-        ? (value: string) => Number(value)
-        : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-  };
-  return new pg.Pool({ connectionString: url, max: 10, types });
-}
+/** Connections of the serving pool: every query and transaction but the hot path's reads. */
+const POOL_SIZE = 10;
+/**
+ * Connections kept for the hot path's reads (the direct reader): a request
+ * whose credential was verified before needs one read of the auth-state
+ * version, and must not queue behind sign-ins that hold every connection
+ * of the serving pool while they wait for a lock.
+ */
+const READER_POOL_SIZE = 3;
 
 /** Memory map of the SQLite file for reads (a ceiling, not an allocation). */
 const MMAP_BYTES = 256 * 1024 * 1024;
 /** Page cache of the read-only connection, KiB. */
 const READ_CACHE_KIB = 64 * 1024;
-
-/** Most distinct statements kept prepared; far above the number the code has. */
-const STATEMENT_CACHE_SIZE = 500;
-
-/**
- * better-sqlite3 as Kysely sees it (its `{ prepare, close }` shape), with
- * each statement prepared once and reused: Kysely asks to prepare a
- * statement for every query it runs, which would otherwise re-parse the SQL.
- */
-function withPreparedStatements(file: SqliteDatabase.Database): SqliteDialectConfig['database'] {
-  const statements = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => file.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        statement = file.prepare(sql);
-        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
-      }
-      return statement;
-    },
-  };
-}
 
 /**
  * Runs one read-only statement prepared once per connection: synchronously
@@ -102,7 +76,7 @@ function statementName(sql: string): string {
   return `sesame_${crypto.createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
 }
 
-function postgresDirectReader(pool: pg.Pool, onQuery: DatabaseOptions['onQuery']): DirectReader {
+function postgresDirectReader(pool: BoundedPool, onQuery: DatabaseOptions['onQuery']): DirectReader {
   const names = new Map<string, string>();
   const run = async (sql: string, parameters: readonly unknown[], rowMode?: 'array') => {
     let name = names.get(sql);
@@ -111,13 +85,13 @@ function postgresDirectReader(pool: pg.Pool, onQuery: DatabaseOptions['onQuery']
       names.set(sql, name);
     }
     const started = onQuery ? performance.now() : 0;
-    const result = await pool.query({ name, text: sql, values: [...parameters], ...(rowMode ? { rowMode } : {}) });
+    const rows = await pool.read<unknown>({ name, text: sql, values: [...parameters], ...(rowMode ? { rowMode } : {}) });
     onQuery?.({
       level: 'query',
       query: CompiledQuery.raw(sql, [...parameters]),
       queryDurationMillis: performance.now() - started,
     });
-    return result.rows as unknown[];
+    return rows;
   };
   return {
     rows: (sql, parameters) => run(sql, parameters),
@@ -127,6 +101,7 @@ function postgresDirectReader(pool: pg.Pool, onQuery: DatabaseOptions['onQuery']
 
 function sqliteDirectReader(file: string, onQuery: DatabaseOptions['onQuery']): DirectReader & { close(): void } {
   const connection = new SqliteDatabase(file, { readonly: true });
+  // Readers of a WAL database wait only while another connection recovers the log after a crash.
   connection.pragma('busy_timeout = 5000');
   // Pages are read through a memory map and kept in a larger cache: index probes over many
   // passwords then cost no read() system call each.
@@ -143,15 +118,19 @@ function sqliteDirectReader(file: string, onQuery: DatabaseOptions['onQuery']): 
     return statement;
   };
   const observed = <T>(sql: string, parameters: readonly unknown[], run: () => T): T => {
-    if (!onQuery) return run();
-    const started = performance.now();
-    const result = run();
-    onQuery({
-      level: 'query',
-      query: CompiledQuery.raw(sql, [...parameters]),
-      queryDurationMillis: performance.now() - started,
-    });
-    return result;
+    try {
+      if (!onQuery) return run();
+      const started = performance.now();
+      const result = run();
+      onQuery({
+        level: 'query',
+        query: CompiledQuery.raw(sql, [...parameters]),
+        queryDurationMillis: performance.now() - started,
+      });
+      return result;
+    } catch (error) {
+      throw sqliteFault(error);
+    }
   };
   return {
     rows: (sql, parameters) => observed(sql, parameters, () => prepared(statements, sql, false).all(...parameters)),
@@ -164,48 +143,91 @@ function sqliteFile(dataDir: string): string {
   return path.join(dataDir, 'sesame.db');
 }
 
-function sqliteDialect(dataDir: string): Dialect {
+function openSqliteFile(dataDir: string): SqliteDatabase.Database {
   preparePrivateDirectory(dataDir);
   const location = sqliteFile(dataDir);
   // SQLite creates its -wal and -shm files with the database file's mode.
   preparePrivateFile(location);
   for (const companion of ['-wal', '-shm', '-journal']) restrictIfPresent(location + companion);
-  const file = new SqliteDatabase(location);
-  // WAL lets the CLI work on the database while the server runs.
-  file.pragma('journal_mode = WAL');
-  file.pragma('synchronous = NORMAL');
-  file.pragma('foreign_keys = ON');
-  file.pragma('busy_timeout = 5000');
-  file.pragma(`mmap_size = ${MMAP_BYTES}`);
-  return new SqliteDialect({ database: withPreparedStatements(file) });
+  try {
+    const file = new SqliteDatabase(location);
+    // WAL lets the CLI work on the database while the server runs.
+    file.pragma('journal_mode = WAL');
+    file.pragma('synchronous = NORMAL');
+    file.pragma('foreign_keys = ON');
+    // Lock waits happen on a timer in the driver (db/sqlite-driver.ts), never inside a synchronous call.
+    file.pragma('busy_timeout = 0');
+    file.pragma(`mmap_size = ${MMAP_BYTES}`);
+    return file;
+  } catch (error) {
+    throw sqliteFault(error);
+  }
 }
 
-/** Opens the read-only connection once the schema exists, and closes it with the database. */
-function attachDirectReader(db: Db, file: string, onQuery: DatabaseOptions['onQuery']): void {
-  const reader = sqliteDirectReader(file, onQuery);
-  directReaders.set(db, reader);
+/** Also closes `also` when the database is destroyed. */
+function closingWith(db: Db, also: () => unknown): void {
   const destroy = db.destroy.bind(db);
   db.destroy = async () => {
-    reader.close();
+    await also();
     await destroy();
   };
 }
 
-export async function openDatabase(options: DatabaseOptions): Promise<Db> {
-  const pool = options.databaseUrl ? postgresPool(options.databaseUrl) : undefined;
-  const dialect = pool ? new PostgresDialect({ pool }) : sqliteDialect(options.dataDir);
-  const db = new Kysely<Database>({ dialect, ...(options.onQuery ? { log: options.onQuery } : {}) });
+async function migrate(db: Kysely<unknown>): Promise<void> {
+  // Branches add migrations independently (006 may reach a database before 005): each runs once, in name order
+  // among those not yet run, and none depends on another's columns.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}
+
+/**
+ * PostgreSQL: migrations run first on a connection of their own, whose
+ * statements have no time limit (a migration may rewrite a large table) but
+ * whose waits are bounded; then the serving pool and the hot path's reader
+ * pool, both with every limit.
+ */
+async function openPostgres(url: string, options: DatabaseOptions, limits: DatabaseLimits): Promise<Db> {
+  const onConnectionLost = options.onConnectionLost ?? (() => undefined);
+  const log = options.onQuery ? { log: options.onQuery } : {};
+  const migrations = new Kysely<unknown>({
+    dialect: new PostgresDialect({
+      pool: new BoundedPool({ url, max: 1, limits, unboundedStatements: true, onConnectionLost }),
+    }),
+    ...log,
+  });
   try {
-    // Branches add migrations independently (006 may reach a database before 005): each runs once, in name order
-    // among those not yet run, and none depends on another's columns.
-    const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
-    const { error } = await migrator.migrateToLatest();
-    if (error) throw error;
+    await migrate(migrations);
+  } finally {
+    await migrations.destroy();
+  }
+  const serving = new BoundedPool({ url, max: POOL_SIZE, limits, onConnectionLost });
+  const reader = new BoundedPool({ url, max: READER_POOL_SIZE, limits, onConnectionLost });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: serving }), ...log });
+  directReaders.set(db, postgresDirectReader(reader, options.onQuery));
+  closingWith(db, () => reader.end());
+  return db;
+}
+
+/** SQLite: the file, migrated on its one read-write connection, then the read-only connection of the hot path. */
+async function openSqlite(dataDir: string, options: DatabaseOptions, limits: DatabaseLimits): Promise<Db> {
+  const db = new Kysely<Database>({
+    dialect: new SqliteFileDialect(openSqliteFile(dataDir), limits),
+    ...(options.onQuery ? { log: options.onQuery } : {}),
+  });
+  try {
+    await migrate(db as Kysely<unknown>);
+    const reader = sqliteDirectReader(sqliteFile(dataDir), options.onQuery);
+    directReaders.set(db, reader);
+    closingWith(db, () => reader.close());
   } catch (error) {
     await db.destroy();
-    throw error;
+    throw sqliteFault(error);
   }
-  if (pool) directReaders.set(db, postgresDirectReader(pool, options.onQuery));
-  else attachDirectReader(db, sqliteFile(options.dataDir), options.onQuery);
   return db;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Db> {
+  const limits = options.limits ?? DATABASE_LIMITS;
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options, limits) : openSqlite(options.dataDir, options, limits);
 }

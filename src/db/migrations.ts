@@ -172,7 +172,7 @@ const auditClientAndCursor: Migration = {
   },
 };
 
-/** Issue 8: a TOTP secret pending confirmation, and single-use recovery codes stored as keyed hashes. */
+/** Two-factor sign-in: a TOTP secret pending confirmation, and single-use recovery codes stored as keyed hashes. */
 const strongSignIn: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema.alterTable('users').addColumn('totp_pending_secret', 'text').execute();
@@ -194,7 +194,7 @@ const strongSignIn: Migration = {
 };
 
 /**
- * Issue 8, single sign-on: who an SSO account is at its provider (issuer,
+ * Single sign-on: who an SSO account is at its provider (issuer,
  * subject) with its sealed refresh token and re-check lease; the login
  * states of sign-ins under way (any node may receive the callback); and,
  * per web session opened by SSO, the provider's session id (back-channel
@@ -238,8 +238,20 @@ const oidc: Migration = {
   },
 };
 
-/** Issue 5: every existing user's key recomputed as RFC 8265 UsernameCaseMapped (see db/rekey-usernames.ts). */
+/** Every existing user's key recomputed as RFC 8265 UsernameCaseMapped (see db/rekey-usernames.ts). */
 const usernameKeys: Migration = { up: rekeyUsernames };
+
+/**
+ * What the owner of an account is told and kept: why a failed use of one of
+ * their passwords was refused (never told to the client), and who revoked a
+ * password, for its history.
+ */
+const failureReasonsAndRevoker: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('connections').addColumn('reason', 'text').execute();
+    await db.schema.alterTable('app_passwords').addColumn('revoked_by', 'text').execute();
+  },
+};
 
 /** In order; a released migration is never changed, only followed by new ones. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -250,6 +262,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '005_username_keys': usernameKeys,
   '006_oidc': oidc,
   '007_auth_state_version': authStateVersion,
+  '008_failure_reasons': failureReasonsAndRevoker,
 };
 
 export const migrationProvider: MigrationProvider = {

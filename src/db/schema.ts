@@ -11,6 +11,23 @@ export type AssignmentSource = 'user' | 'first-use';
 export type RevocationReason = 'deleted' | 'admin' | 'password-changed' | 'expired';
 export type SignInMethod = 'app-password' | 'primary-password' | 'password' | 'password+totp' | 'recovery-code' | 'sso';
 export type Outcome = 'success' | 'failure';
+/**
+ * Why a Basic-auth use was refused, as its account's owner is told (never the client):
+ * - not-an-app-password: none of the account's app passwords, while the policy refuses the account's own password there;
+ * - wrong-password: neither an app password of the account nor its own password (which the policy would accept);
+ * - primary-password-refused: the account's own password, right, but refused: the account has two-factor authentication;
+ * - the others: the app password of the account that the secret is, refused as named.
+ */
+export const FAILURE_REASONS = [
+  'not-an-app-password',
+  'wrong-password',
+  'wrong-application',
+  'revoked',
+  'expired',
+  'account-disabled',
+  'primary-password-refused',
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 export interface UsersTable {
   id: string;
@@ -46,6 +63,8 @@ export interface AppPasswordsTable {
   expires_at: number;
   revoked_at: number | null;
   revoked_reason: RevocationReason | null;
+  /** Who revoked it, by name as the audit log names actors (migration `008_failure_reasons`). */
+  revoked_by: string | null;
   last_used_at: number | null;
   last_used_ip: string | null;
   last_used_client: string | null;
@@ -90,6 +109,8 @@ export interface ConnectionsTable {
   first_seen: number;
   last_seen: number;
   count: number;
+  /** The latest reason of a failed Basic-auth use, or null (migration `008_failure_reasons`). */
+  reason: FailureReason | null;
 }
 
 export interface ThrottleTable {

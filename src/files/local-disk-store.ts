@@ -20,6 +20,7 @@ import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SesameError } from '../errors.js';
+import { storageFull } from '../db/database-faults.js';
 import type { ByteRange, Commit, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
 import { OPEN_FILES, openedPathOf } from './opened-path.js';
 import { ReadFile, SMALL_FILE_BYTES, type SmallFileCache } from './small-file-cache.js';
@@ -66,6 +67,8 @@ function storeError(error: unknown): unknown {
   if (isErrno(error, 'ENOSPC', 'EDQUOT')) {
     return new SesameError('DAV_INSUFFICIENT_STORAGE', 'The server has no space left for this.', { cause: error });
   }
+  // Every file here is the server's own: a refusal to write one means its data directory was taken from it.
+  if (isErrno(error, 'EACCES', 'EPERM', 'EROFS', 'EIO')) return storageFull(error);
   return error;
 }
 

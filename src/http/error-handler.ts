@@ -7,12 +7,24 @@
  * Classifying is separate from formatting: the JSON API's format,
  * `{ "error": { "code", "message" } }`, is chosen in `sendError`, the one
  * place where another surface (WebDAV's XML) would choose its own by path.
- * Basic-auth routes add the challenge to their 401s.
+ * Basic-auth routes add the challenge to their 401s. A fault of the
+ * database or its storage (DATABASE_UNAVAILABLE, STORAGE_FULL: 503 with
+ * Retry-After, whatever the surface) is logged with its real cause, also
+ * when it is the hidden cause of a refusal (a failed sign-in that could not
+ * be counted still answers the uniform 401).
  */
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifyServerOptions,
+  onErrorHookHandler,
+} from 'fastify';
 import { ERROR_STATUS, isSesameError, type ErrorCode } from '../errors.js';
+import { describeFault, isDatabaseFault } from '../db/database-faults.js';
 import { surfaceOfPath, type SurfaceId } from '../surfaces/registry.js';
 import { loggedPath } from './log-serializers.js';
 import { describeSchemaFailure } from './validation.js';
@@ -154,7 +166,20 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   endSocketWithError(socket, SOCKET_ERRORS[error.code ?? ''] ?? 'REQUEST_INVALID', 'The request could not be read as HTTP.');
 }
 
+/** Every surface's errors pass here before their surface formats them. */
+const logDatabaseFault: onErrorHookHandler = (request, _reply, error, done) => {
+  if (isDatabaseFault(error)) request.log.warn({ err: error.cause ?? error }, describeFault(error));
+  else if (isDatabaseFault(error.cause)) {
+    request.log.warn(
+      { err: error.cause.cause ?? error.cause },
+      `answered ${error.code ?? 'an error'}; ${describeFault(error.cause)}`,
+    );
+  }
+  done();
+};
+
 export function registerErrorHandling(app: FastifyInstance): void {
+  app.addHook('onError', logDatabaseFault);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendError(request, reply, NOT_FOUND));
 }

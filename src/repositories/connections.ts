@@ -7,13 +7,15 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { Outcome, SignInMethod } from '../db/schema.js';
+import type { FailureReason, Outcome, SignInMethod } from '../db/schema.js';
 
 export interface ConnectionEvent {
   usernameKey: string;
   userId: string | null;
-  /** The app password used, or null when no single credential is known (failures, web). */
+  /** The app password used (or, for a failure, the one of this account the secret matched), or null. */
   appPasswordId: string | null;
+  /** Why a failure was refused, when known; null for a success. */
+  reason: FailureReason | null;
   method: SignInMethod;
   /** null: the web UI, the JSON API, or a use that named no application. */
   application: string | null;
@@ -35,8 +37,10 @@ export interface ConnectionRecord {
   firstSeen: number;
   lastSeen: number;
   count: number;
-  /** The app password used, while it is active. */
-  appPassword: { id: string; name: string } | null;
+  /** The latest reason of a failure, when known. */
+  reason: FailureReason | null;
+  /** The app password used or refused, by name; `active` while it is neither revoked nor expired. */
+  appPassword: { id: string; name: string; active: boolean } | null;
 }
 
 export async function upsertConnection(db: Db, event: ConnectionEvent): Promise<void> {
@@ -55,12 +59,14 @@ export async function upsertConnection(db: Db, event: ConnectionEvent): Promise<
       first_seen: event.firstSeen,
       last_seen: event.lastSeen,
       count: event.count,
+      reason: event.reason,
     })
     .onConflict((oc) =>
       oc.columns(['username_key', 'credential', 'method', 'application', 'ip', 'client', 'outcome']).doUpdateSet({
         count: sql<number>`connections.count + ${event.count}`,
         last_seen: sql<number>`CASE WHEN connections.last_seen > ${event.lastSeen} THEN connections.last_seen ELSE ${event.lastSeen} END`,
         user_id: event.userId,
+        reason: event.reason,
       }),
     )
     .execute();
@@ -78,11 +84,12 @@ export async function hasSucceededFrom(db: Db, usernameKey: string, ip: string):
   return row !== undefined;
 }
 
-export async function listRecentOfUser(db: Db, userId: string, limit: number): Promise<ConnectionRecord[]> {
+/** The account's recent connections, newest first; `now` tells which of the passwords named are still active. */
+export async function listRecentOfUser(db: Db, userId: string, limit: number, now: number): Promise<ConnectionRecord[]> {
   const rows = await db
     .selectFrom('connections')
     .leftJoin('app_passwords', (join) =>
-      join.onRef('app_passwords.id', '=', 'connections.credential').on('app_passwords.revoked_at', 'is', null),
+      join.onRef('app_passwords.id', '=', 'connections.credential').onRef('app_passwords.user_id', '=', 'connections.user_id'),
     )
     .select([
       'connections.id',
@@ -94,8 +101,11 @@ export async function listRecentOfUser(db: Db, userId: string, limit: number): P
       'connections.first_seen',
       'connections.last_seen',
       'connections.count',
+      'connections.reason',
       'app_passwords.id as app_password_id',
       'app_passwords.name as app_password_name',
+      'app_passwords.revoked_at as app_password_revoked_at',
+      'app_passwords.expires_at as app_password_expires_at',
     ])
     .where('connections.user_id', '=', userId)
     .orderBy('connections.last_seen', 'desc')
@@ -111,7 +121,15 @@ export async function listRecentOfUser(db: Db, userId: string, limit: number): P
     client: row.client,
     firstSeen: row.first_seen,
     lastSeen: row.last_seen,
-    count: row.count,
-    appPassword: row.app_password_id && row.app_password_name ? { id: row.app_password_id, name: row.app_password_name } : null,
+    count: Number(row.count),
+    reason: row.reason,
+    appPassword:
+      row.app_password_id && row.app_password_name
+        ? {
+            id: row.app_password_id,
+            name: row.app_password_name,
+            active: row.app_password_revoked_at === null && Number(row.app_password_expires_at) > now,
+          }
+        : null,
   }));
 }

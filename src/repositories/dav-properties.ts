@@ -82,8 +82,7 @@ export async function transferProperties(
 ): Promise<void> {
   const at = (key: string) => (scope === 'subtree' ? inSubtree('path', key) : sql<SqlBool>`path = ${key}`);
   await db.transaction().execute(async (trx) => {
-    // A write first: on SQLite a transaction that reads first cannot take the write lock once another process
-    // has written meanwhile (SQLITE_BUSY at once, no wait). `from` and `to` never overlap.
+    // `from` and `to` never overlap (COPY and MOVE refuse a Destination inside or above the source).
     await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(at(to)).execute();
     const rows = await trx.selectFrom('dav_properties').selectAll().where('user_id', '=', userId).where(at(from)).execute();
     if (!keepSource) await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(at(from)).execute();

@@ -114,6 +114,22 @@ export async function lockUser(
   return row ? toRecord(row) : null;
 }
 
+/**
+ * Locks every enabled administrator's row (one self-UPDATE, as lockUser)
+ * and returns their ids: taken before any single row, it orders concurrent
+ * disablings of administrators so that the last one is never disabled.
+ */
+export async function lockEnabledAdmins(db: Db): Promise<string[]> {
+  const rows = await db
+    .updateTable('users')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** Disables the account at `at`, or enables it with null. */
 export async function setDisabledAt(db: Db, id: string, at: number | null): Promise<void> {
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();

@@ -10,11 +10,13 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isUnderPrefix, RESERVED_PREFIXES } from '../surfaces/registry.js';
 
 /** dist/web, two levels above both src/web-ui/ (tsx) and dist/web-ui/ (built). */
 export const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
 
-const OTHER_SURFACES = ['/api/', '/dav/', '/remote.php/', '/ocs/', '/status.php', '/s/', '/auth/'];
+/** Paths the interface never answers: the JSON API, the sign-in routes, and what the surface registry reserves. */
+const OTHER_PREFIXES = ['/api/', '/auth/', ...RESERVED_PREFIXES];
 /**
  * Everything the interface loads comes from this origin (fonts and icons are
  * bundled); it may not be framed. Inline styles are allowed for the
@@ -30,7 +32,7 @@ export function isSpaNavigation(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
   const path = request.url.split('?')[0]!;
   if (path.startsWith(ASSETS)) return false;
-  if (OTHER_SURFACES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) return false;
+  if (OTHER_PREFIXES.some((prefix) => isUnderPrefix(path, prefix))) return false;
   return (request.headers.accept ?? '').includes('text/html');
 }
 

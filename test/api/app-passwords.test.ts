@@ -111,6 +111,11 @@ for (const dialect of DIALECTS) {
           reply.json.applications.map((a: { id: string }) => a.id),
           ['webdav', 'sync', 'outlook'],
         );
+        // Only the WebDAV drive has a surface served today: the others have nothing to connect to yet.
+        assert.deepEqual(
+          reply.json.applications.map((a: { connectUrl: string | null }) => a.connectUrl),
+          [`${server.server.services.config.publicUrl.origin}/dav/`, null, null],
+        );
       });
     });
 
@@ -424,7 +429,7 @@ for (const dialect of DIALECTS) {
         const first = await rowsOf();
         assert.equal(first.length, 1);
         assert.equal(first[0]!.count, 1);
-        assert.deepEqual(first[0]!.appPassword, { id, name: 'Synchro' });
+        assert.deepEqual(first[0]!.appPassword, { id, name: 'Synchro', active: true });
         assert.equal(first[0]!.application, 'sync');
         assert.equal(first[0]!.client, 'Nextcloud-desktop/3.12');
 
@@ -436,7 +441,7 @@ for (const dialect of DIALECTS) {
         const later = await rowsOf();
         assert.equal(later.length, 1, 'uses from one address and client are one row');
         assert.equal(later[0]!.count, 4);
-        assert.deepEqual(later[0]!.appPassword, { id, name: 'Synchro' });
+        assert.deepEqual(later[0]!.appPassword, { id, name: 'Synchro', active: true });
 
         const other = freshIp();
         assert.equal(
@@ -482,7 +487,8 @@ for (const dialect of DIALECTS) {
         const after = ((await session.call('/api/v1/connections')).json.connections as Array<Record<string, any>>).find(
           (c) => c.id === row.id,
         );
-        assert.equal(after?.appPassword, null);
+        // The row keeps the password's name, marked no longer active (no delete offered for it).
+        assert.deepEqual(after?.appPassword, { id: row.appPassword.id, name: 'Suspect', active: false });
       });
     });
   });

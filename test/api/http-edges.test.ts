@@ -128,7 +128,7 @@ describe('the HTTP edge of the JSON API', () => {
 
     it('answers an unknown route or an unknown method with 404 NOT_FOUND', async () => {
       assertEnvelope(await send(server, 'GET', '/api/v1/nowhere'), 404, 'NOT_FOUND');
-      // `/` is the web interface (test/web-ui); any other unknown path that is not a page navigation is a JSON 404.
+      // `/` is the web interface (test/web-interface/serving.test.ts); any other unknown path that is not a page navigation is a JSON 404.
       assertEnvelope(await send(server, 'GET', '/nowhere'), 404, 'NOT_FOUND');
       assertEnvelope(await send(server, 'PUT', '/api/v1/session'), 404, 'NOT_FOUND');
       assertEnvelope(await send(server, 'PROPFIND', '/api/v1/me'), 404, 'NOT_FOUND');

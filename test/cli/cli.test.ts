@@ -7,7 +7,8 @@
  * runs on the same data directory (SQLite, key file in DATA_DIR), the server
  * honouring every change at the next request; configuration and domain
  * errors with their codes; a first start that fails (port taken) creates
- * nobody, and one after `user add` still creates the administrator. One
+ * nobody, and one after `user add` still creates the administrator; the
+ * last enabled administrator cannot be disabled. One
  * round also runs on PostgreSQL (DATABASE_URL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -441,6 +442,16 @@ describe('sesame CLI', { concurrency: true }, () => {
       assert.equal(unknownEnable.code, 1);
       assert.match(unknownEnable.stderr, /No user named "nobody"\. \[USER_NOT_FOUND\]/);
       assert.deepEqual(await counts(db), before);
+    });
+
+    it('user disable refuses the last enabled administrator with LAST_ADMIN, and the admin still signs in', async () => {
+      const before = await counts(db);
+      const run = await sesame(['user', 'disable', 'admin'], env);
+      assert.equal(run.code, 1, run.stdout);
+      assert.match(run.stderr, /"admin" is the last enabled administrator.*\[LAST_ADMIN\]/);
+      assert.equal(run.stdout, '');
+      assert.deepEqual(await counts(db), before);
+      await signIn(server.url, 'admin', adminPassword);
     });
 
     it('a second start on the same data directory prints no password, and the server stops cleanly on SIGTERM', async () => {

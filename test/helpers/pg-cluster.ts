@@ -1,5 +1,8 @@
 // Throwaway PostgreSQL cluster for the test suite: initdb into a fresh temp
 // dir, start it on a free 127.0.0.1 port, and tear it all down afterwards.
+// A test that stops, restarts or starves PostgreSQL starts a cluster of its
+// own (with extra settings if it needs them), halts and starts it again on
+// the same port, and never touches the runner's shared cluster.
 // Uses the Debian server binaries; when running as root, runs them as the
 // `postgres` system user (initdb refuses to run as root).
 
@@ -12,7 +15,17 @@ import { join } from 'node:path';
 
 export interface PostgresCluster {
   url: string;
+  /** Stops the server and removes the cluster's files. */
   stop(): Promise<void>;
+  /** Stops the server only (`pg_ctl stop -m <mode>`), keeping its files: `start` brings it back on the same port. */
+  halt(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts the server again after `halt`. */
+  start(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Extra server settings, each `name=value` (passed as `-c name=value`). */
+  settings?: string[];
 }
 
 const DEBIAN_PG_ROOT = '/usr/lib/postgresql';
@@ -93,7 +106,7 @@ async function logTail(logFile: string, lines = 30): Promise<string> {
   }
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: ClusterOptions = {}): Promise<PostgresCluster> {
   const bin = findServerBinDir();
   const initdb = join(bin, 'initdb');
   const pgCtl = join(bin, 'pg_ctl');
@@ -132,14 +145,21 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       '-c synchronous_commit=off',
       '-c full_page_writes=off',
       '-c max_connections=200',
+      ...(options.settings ?? []).map((setting) => `-c ${setting}`),
     ].join(' ');
-    try {
-      await run(pgCtl, ['-D', dataDir, '-w', '-l', logFile, '-o', serverOptions, 'start'], dir, asPostgres);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`${message}\n--- tail of ${logFile} ---\n${await logTail(logFile)}`);
-    }
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
+    const start = async (): Promise<void> => {
+      try {
+        await run(pgCtl, ['-D', dataDir, '-w', '-l', logFile, '-o', serverOptions, 'start'], dir, asPostgres);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new Error(`${message}\n--- tail of ${logFile} ---\n${await logTail(logFile)}`);
+      }
+    };
+    const halt = async (mode: 'fast' | 'immediate' = 'fast'): Promise<void> => {
+      await run(pgCtl, ['-D', dataDir, '-m', mode, '-w', 'stop'], dir, asPostgres);
+    };
+    await start();
+    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, halt, start };
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -16,6 +16,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { buildServer, type Server } from '../../src/server.js';
 import type { Clock } from '../../src/context.js';
 import type { Timeouts } from '../../src/http/timeouts.js';
+import type { DatabaseLimits } from '../../src/db/limits.js';
 import { createUser } from '../../src/accounts/users.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -61,6 +62,8 @@ export interface TestServerOptions {
   /** Reuse a data directory (a restart after a crash); a fresh one by default. */
   dataDir?: string;
   timeouts?: Timeouts;
+  /** Database time limits (shortened so that a test of a limit runs in seconds). */
+  databaseLimits?: DatabaseLimits;
   /** Lets OIDC_ISSUER be a provider the test runs on http://127.0.0.1. */
   allowLoopbackHttpIssuer?: boolean;
   /** Listen on this port (see onFreePort) rather than a random one: for a PUBLIC_URL known before start. */
@@ -99,6 +102,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       ...(options.logStream ? { logStream: options.logStream } : {}),
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+      ...(options.databaseLimits ? { databaseLimits: options.databaseLimits } : {}),
       ...(options.allowLoopbackHttpIssuer ? { allowLoopbackHttpIssuerForTests: true } : {}),
     });
   } catch (error) {

@@ -2,14 +2,17 @@
  * The surface registry and its guard: every application is accepted by at
  * least one surface and every surface names only known applications (so the
  * two lists agree by construction), and a route under a surface prefix
- * registered outside its surface stops the server from starting.
+ * registered outside its surface stops the server from starting. Only a
+ * served surface gives its application an address to connect to, and the
+ * web interface stays out of every prefix the registry reserves.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import { APPLICATIONS } from '../../src/app-passwords/applications.js';
 import { checkSurfaceRoute } from '../../src/surfaces/basic-surface.js';
-import { SURFACES, endpointsOf, surfaceOfPath } from '../../src/surfaces/registry.js';
+import { RESERVED_PREFIXES, SURFACES, clientAddressOf, endpointsOf, surfaceOfPath } from '../../src/surfaces/registry.js';
+import { isSpaNavigation } from '../../src/web-ui/web-ui.js';
 import { loadConfig } from '../../src/config/config.js';
 import { buildServer } from '../../src/server.js';
 import { tempDir } from '../helpers/server.js';
@@ -21,6 +24,28 @@ describe('surface registry', () => {
       for (const app of surface.applications.accepted) assert.ok(known.has(app), app);
     for (const app of APPLICATIONS) assert.ok(endpointsOf(app.id).length > 0, app.id);
     assert.deepEqual(APPLICATIONS.find((a) => a.id === 'webdav')?.endpoints, ['/dav/']);
+  });
+
+  it('gives an address to connect to only for applications whose surface is served', () => {
+    assert.equal(clientAddressOf('webdav'), '/dav/');
+    assert.deepEqual(
+      APPLICATIONS.map((a) => [a.id, a.clientAddress]),
+      [
+        ['webdav', '/dav/'],
+        ['sync', null],
+        ['outlook', null],
+      ],
+    );
+    // Declaring a surface served is the one change that gives its application an address.
+    const served = Object.values(SURFACES).filter((surface) => surface.served);
+    for (const surface of served) assert.equal(clientAddressOf(surface.applications.binding), surface.clientAddress);
+  });
+
+  it('keeps the web interface out of every prefix the registry reserves', () => {
+    for (const prefix of RESERVED_PREFIXES) {
+      const request = { method: 'GET', url: `${prefix}x`, headers: { accept: 'text/html' } };
+      assert.equal(isSpaNavigation(request as never), false, prefix);
+    }
   });
 
   it('binds unassigned passwords to an application each surface accepts', () => {

@@ -1,6 +1,7 @@
 /** Entry of the web interface: fonts, styles, languages, then the routes. */
 import '@fontsource/inter/400.css';
 import '@fontsource/inter/600.css';
+import '@fontsource/jetbrains-mono/400.css';
 import './styles.css';
 import './i18n/i18n.js';
 import { StrictMode } from 'react';

@@ -1,7 +1,9 @@
 /**
  * Users: create one, disable one or re-enable a disabled one (after
  * confirmation), link a local one to an SSO identity (when SSO is
- * configured), open a user's app passwords.
+ * configured), open a user's app passwords. An administrator's own account
+ * offers no "Désactiver" but says why (the server refuses it too, as it
+ * refuses disabling the last enabled administrator).
  */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,10 +14,12 @@ import { ConfirmDialog } from '../ui/ConfirmDialog.js';
 import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { useLoad } from '../ui/use-load.js';
+import { useUser } from '../session/session.js';
 import { LinkSsoDialog } from './LinkSsoDialog.js';
 
 export function UsersPage() {
   const { t } = useTranslation();
+  const me = useUser();
   const users = useLoad(() => api.users().then((reply) => reply.users));
   const sso = useLoad(() => api.sso());
   const [username, setUsername] = useState('');
@@ -102,13 +106,17 @@ export function UsersPage() {
                 </button>
               ) : null}
               {/* One button whose action follows the state: focus returns to it, now offering the opposite. */}
-              <button
-                type="button"
-                className={user.disabled ? undefined : 'danger-outline'}
-                onClick={() => setChangingState(user)}
-              >
-                {t(user.disabled ? 'admin.enable' : 'admin.disable', { username: user.username })}
-              </button>
+              {user.id === me.id ? (
+                <p className="hint">{t('admin.cannotDisableSelf')}</p>
+              ) : (
+                <button
+                  type="button"
+                  className={user.disabled ? undefined : 'danger-outline'}
+                  onClick={() => setChangingState(user)}
+                >
+                  {t(user.disabled ? 'admin.enable' : 'admin.disable', { username: user.username })}
+                </button>
+              )}
             </div>
           </li>
         ))}

@@ -8,7 +8,7 @@
  * The password stays in this component's state only until the sign-in ends
  * or is abandoned.
  */
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
@@ -51,6 +51,7 @@ export function SignIn() {
   const [code, setCode] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const passwordField = useRef<HTMLInputElement>(null);
   const sso = useLoad(() => api.sso());
   const next = safeReturnPath(params.get('next'));
   const ssoError = ssoErrorKey(params.get('sso_error'));
@@ -82,6 +83,11 @@ export function SignIn() {
       }
       // After the right password, a refusal can only be the code's: say so rather than "wrong password".
       setError(step !== 'password' && failed === 'INVALID_CREDENTIALS' ? t('signIn.codeWrong') : errorMessage(t, failure));
+      // A wrong password is typed again from an empty field, where focus goes back.
+      if (step === 'password' && failed === 'INVALID_CREDENTIALS') {
+        setPassword('');
+        passwordField.current?.focus();
+      }
     } finally {
       setBusy(false);
     }
@@ -111,6 +117,7 @@ export function SignIn() {
             <label htmlFor="signin-password">{t('signIn.password')}</label>
             <input
               id="signin-password"
+              ref={passwordField}
               type="password"
               autoComplete="current-password"
               required

@@ -3,7 +3,7 @@
  * (TotpEnrolment), and once on, regenerating the recovery codes or turning
  * it off, each with a current code. New recovery codes are shown once.
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
 import { useSession, useUser } from '../session/session.js';
@@ -17,6 +17,7 @@ export function TwoFactorSection() {
   const { updateUser } = useSession();
   const [dialog, setDialog] = useState<'regenerate' | 'disable'>();
   const [codes, setCodes] = useState<string[]>();
+  const regenerateButton = useRef<HTMLButtonElement>(null);
 
   return (
     <section className="card" aria-labelledby="two-factor-title">
@@ -24,7 +25,7 @@ export function TwoFactorSection() {
       <p role="status">{user.twoFactor ? t('security.twoFactorOn') : t('security.twoFactorOff')}</p>
       {user.twoFactor ? (
         <div className="actions">
-          <button type="button" onClick={() => setDialog('regenerate')}>
+          <button type="button" ref={regenerateButton} onClick={() => setDialog('regenerate')}>
             {t('security.regenerate')}
           </button>
           <button type="button" className="danger-outline" onClick={() => setDialog('disable')}>
@@ -69,7 +70,14 @@ export function TwoFactorSection() {
           onClose={() => setDialog(undefined)}
         />
       ) : null}
-      {codes ? <RecoveryCodesDialog codes={codes} username={user.username} onDone={() => setCodes(undefined)} /> : null}
+      {codes ? (
+        <RecoveryCodesDialog
+          codes={codes}
+          username={user.username}
+          onDone={() => setCodes(undefined)}
+          returnFocusTo={() => regenerateButton.current}
+        />
+      ) : null}
     </section>
   );
 }

@@ -15,10 +15,13 @@ export function AppPasswordCard({
   appPassword,
   applicationLabel,
   actions,
+  footer,
 }: {
   appPassword: AppPassword;
   applicationLabel: (id: string | null) => string | undefined;
   actions: ReactNode;
+  /** Below the facts: « Comment se connecter » on the owner's own cards. */
+  footer?: ReactNode;
 }) {
   const { t } = useTranslation();
   const label = applicationLabel(appPassword.application) ?? t('appPasswords.unassigned');
@@ -70,6 +73,7 @@ export function AppPasswordCard({
           </dd>
         </div>
       </dl>
+      {footer}
     </li>
   );
 }

@@ -16,6 +16,7 @@ import { useLoad } from '../ui/use-load.js';
 import { AppPasswordCard } from './AppPasswordCard.js';
 import { useApplicationLabel, useApplications } from './applications.js';
 import { ConfigureDialog } from './ConfigureDialog.js';
+import { ConnectPanel } from './ConnectPanel.js';
 import { CreateAppPasswordDialog } from './CreateAppPasswordDialog.js';
 import { CreatedPasswordDialog } from './CreatedPasswordDialog.js';
 import { DeleteAppPasswordDialog } from './DeleteAppPasswordDialog.js';
@@ -37,6 +38,15 @@ export function AppPasswordsTab() {
   const addButton = useRef<HTMLButtonElement>(null);
   const close = () => setOpen({ dialog: 'none' });
   const { hash } = useLocation();
+  // The card of a password just created takes focus once it is listed (the list may still be loading when the dialog closes).
+  const [focusCard, setFocusCard] = useState<string>();
+  useEffect(() => {
+    if (focusCard === undefined) return;
+    const card = document.getElementById(`app-password-${focusCard}`);
+    if (!card) return;
+    card.focus();
+    setFocusCard(undefined);
+  }, [focusCard, list.data]);
 
   // A link from Connexions récentes names one password: bring it into view and focus.
   useEffect(() => {
@@ -76,6 +86,14 @@ export function AppPasswordsTab() {
             key={appPassword.id}
             appPassword={appPassword}
             applicationLabel={applicationLabel}
+            footer={
+              <ConnectPanel
+                id={`connect-${appPassword.id}`}
+                application={appPassword.application}
+                applications={applications}
+                username={user.username}
+              />
+            }
             actions={
               <>
                 <button type="button" onClick={() => setOpen({ dialog: 'configure', appPassword })}>
@@ -123,10 +141,13 @@ export function AppPasswordsTab() {
           secret={open.created.password}
           expiresAt={open.created.appPassword.expiresAt}
           username={user.username}
+          application={open.created.appPassword.application}
+          applications={applications}
           onDone={() => {
+            setFocusCard(open.created.appPassword.id);
             close();
-            addButton.current?.focus();
           }}
+          returnFocusTo={() => document.getElementById(`app-password-${open.created.appPassword.id}`)}
         />
       ) : null}
       {open.dialog === 'configure' ? (

@@ -1,4 +1,9 @@
-/** "Configurer": rename an app password or assign it to one application (or none). */
+/**
+ * "Configurer": rename an app password or assign it to one application (or
+ * none). Moving a password away from the application it is assigned to, or
+ * was last used by, cuts that client off at its next request: the dialog
+ * says so, with the last use, before anything is saved.
+ */
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
@@ -7,6 +12,8 @@ import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { CloseButton, Modal } from '../ui/Modal.js';
 import { ApplicationSelect } from './ApplicationSelect.js';
+import { currentLanguage } from '../i18n/i18n.js';
+import { formatDate } from '../ui/format.js';
 
 export function ConfigureDialog({
   appPassword,
@@ -24,6 +31,10 @@ export function ConfigureDialog({
   const [application, setApplication] = useState(appPassword.application ?? '');
   const [error, setError] = useState<{ field: 'name' | 'form'; message: string }>();
   const [busy, setBusy] = useState(false);
+  const labelOf = (id: string) => applications.find((candidate) => candidate.id === id)?.label[currentLanguage()] ?? id;
+  // The application that would be cut off: the one assigned, else the one that last used it.
+  const current = appPassword.application ?? appPassword.lastUsed?.application ?? null;
+  const cutOff = current !== null && application !== current ? labelOf(current) : null;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -60,8 +71,24 @@ export function ConfigureDialog({
           applications={applications}
           value={application}
           noneLabel={t('configure.none')}
+          current={appPassword.application}
+          describedBy={cutOff ? 'configure-cut-off' : undefined}
           onChange={setApplication}
         />
+        {cutOff ? (
+          <div id="configure-cut-off" className="notice" role="status">
+            <p>{t('configure.cutOff', { application: cutOff })}</p>
+            {appPassword.lastUsed ? (
+              <p>
+                {t('configure.lastUse', {
+                  at: formatDate(appPassword.lastUsed.at),
+                  client: appPassword.lastUsed.client || t('configure.unknownClient'),
+                  ip: appPassword.lastUsed.ip,
+                })}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
         <FieldError id="configure-form-error" message={error?.field === 'form' ? error.message : undefined} />
         <div className="dialog-buttons">
           <CloseButton>{t('configure.cancel')}</CloseButton>

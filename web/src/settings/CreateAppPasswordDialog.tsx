@@ -15,6 +15,7 @@ import { FieldError } from '../ui/FieldError.js';
 import { nameLength } from '../ui/format.js';
 import { CloseButton, Modal } from '../ui/Modal.js';
 import { ApplicationSelect } from './ApplicationSelect.js';
+import { currentLanguage } from '../i18n/i18n.js';
 
 const MAX_NAME = 64;
 
@@ -45,6 +46,10 @@ export function CreateAppPasswordDialog({
   const length = nameLength(name);
   const tooLong = length > MAX_NAME;
   const nameError = tooLong ? t('create.tooLong', { count: length }) : errors.name;
+  // Applications that nothing serves yet: offered disabled, and named here.
+  const notServed = applications
+    .filter((candidate) => candidate.connectUrl === null)
+    .map((candidate) => candidate.label[currentLanguage()]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -93,9 +98,16 @@ export function CreateAppPasswordDialog({
           applications={applications}
           value={application}
           noneLabel={t('create.anyApplication')}
-          describedBy={errors.application ? 'create-application-error' : undefined}
+          describedBy={['create-application-hint', errors.application ? 'create-application-error' : '']
+            .filter(Boolean)
+            .join(' ')}
           onChange={setApplication}
         />
+        {notServed.length > 0 ? (
+          <p id="create-application-hint" className="hint">
+            {t('connect.createHint', { applications: notServed.join(', ') })}
+          </p>
+        ) : null}
         <FieldError id="create-application-error" message={errors.application} />
 
         <label htmlFor="create-expiry">{t('create.expiry')}</label>

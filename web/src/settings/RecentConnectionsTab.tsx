@@ -1,8 +1,10 @@
 /**
  * Tab "Connexions récentes": web sign-ins, app-password uses and failed
  * attempts, one row per (credential, address, client), newest first. An
- * app-password row links to its password and offers to delete it;
- * failures are marked by an icon, a word and a colour, not colour alone.
+ * app-password row names its password (also a refused one) and, while the
+ * password is active, links to it and offers to delete it; a failure says
+ * why it was refused, which only the account's owner is ever told. Failures
+ * are marked by an icon, a word and a colour, not colour alone.
  */
 import { CheckCircle2, Trash2, XOctagon } from 'lucide-react';
 import { useState } from 'react';
@@ -48,6 +50,7 @@ export function RecentConnectionsTab() {
                 <strong>{failed ? t('recent.failure') : t('recent.success')}</strong>
                 <span>{credentialOf(connection)}</span>
               </p>
+              {failed && connection.reason ? <p className="reason">{t(`recent.reason.${connection.reason}`)}</p> : null}
               <dl className="facts">
                 <div>
                   <dt>{t('recent.application')}</dt>
@@ -74,7 +77,7 @@ export function RecentConnectionsTab() {
                   <dd>{connection.count}</dd>
                 </div>
               </dl>
-              {appPassword ? (
+              {appPassword?.active ? (
                 <div className="actions">
                   <Link to={`/settings/connections/app-passwords#app-password-${appPassword.id}`}>
                     {t('recent.showPassword')}

@@ -11,26 +11,22 @@ export function Modal({
   title,
   description,
   onClose,
-  keepOnOutsideClick = false,
+  returnFocusTo,
   children,
 }: {
   title: string;
   description: ReactNode;
   onClose(): void;
-  /** For a dialog whose content cannot be shown again: close only by its button or Escape. */
-  keepOnOutsideClick?: boolean;
+  /** Where focus goes on closing, when not back to the opener (which may be gone). */
+  returnFocusTo?: () => HTMLElement | null;
   children: ReactNode;
 }) {
-  const returnFocus = useReturnFocus();
+  const returnFocus = useReturnFocus(returnFocusTo);
   return (
     <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
         <Dialog.Overlay className="overlay" />
-        <Dialog.Content
-          className="dialog"
-          onCloseAutoFocus={returnFocus}
-          {...(keepOnOutsideClick ? { onInteractOutside: (event: Event) => event.preventDefault() } : {})}
-        >
+        <Dialog.Content className="dialog" onCloseAutoFocus={returnFocus}>
           <Dialog.Title>{title}</Dialog.Title>
           <Dialog.Description>{description}</Dialog.Description>
           {children}

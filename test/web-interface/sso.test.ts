@@ -70,6 +70,7 @@ describe('web: single sign-on through an OpenID provider', () => {
     await secretField.waitFor();
     const secret = await secretField.inputValue();
     assert.equal([...secret].length, 24);
+    await dialog.getByRole('button', { name: 'Copier le mot de passe' }).click();
     await dialog.getByRole('button', { name: 'Terminer' }).click();
     await dialog.waitFor({ state: 'detached' });
 

@@ -230,6 +230,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
       renewed.filter((code) => codes.includes(code)),
       [],
     );
+    await page.getByRole('button', { name: 'Copier les codes' }).click();
     await page.getByRole('button', { name: 'Terminer' }).click();
     const old = await request(server.url, '/api/v1/session', {
       method: 'POST',
@@ -341,6 +342,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     await page.goto(`${server.url}/two-factor?next=%2Fsettings%2Fconnections%2Frecent`);
     const { codes: julesCodes } = await enrolHere(page);
     assert.equal(julesCodes.length, 10);
+    await page.getByRole('button', { name: 'Copier les codes' }).click();
     await page.getByRole('button', { name: 'Terminer' }).click();
     await page.getByRole('tab', { name: 'Connexions récentes', selected: true }).waitFor();
     assert.match(page.url(), /\/settings\/connections\/recent$/);

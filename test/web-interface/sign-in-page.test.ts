@@ -5,7 +5,7 @@
  * button as a link to the start address carrying the page to return to; the
  * SSO page of a server without SSO, and of one configured for a real
  * OpenID provider on loopback. The sign-in through the provider itself is
- * test/web/sso.test.ts.
+ * test/web-interface/sso.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

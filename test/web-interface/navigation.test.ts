@@ -39,6 +39,7 @@ describe('web: languages, URLs, sessions and administration', () => {
     await dialog.getByText('64 characters max.').waitFor();
     await dialog.getByLabel('Connection name').fill('Laptop');
     await dialog.getByRole('button', { name: 'Generate' }).click();
+    await page.getByRole('button', { name: 'Copy the password' }).click();
     await page.getByRole('button', { name: 'Done' }).click();
     await page.locator('li.app-password', { hasText: 'Laptop' }).getByText('Password - Not assigned').waitFor();
 

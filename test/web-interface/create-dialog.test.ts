@@ -65,6 +65,7 @@ describe('web: the create dialog', () => {
     await dialog.getByText('64 / 64').waitFor();
     assert.equal(await dialog.getByRole('alert').count(), 0);
     await dialog.getByRole('button', { name: 'Générer' }).click();
+    await page.getByRole('button', { name: 'Copier le mot de passe' }).click();
     await page.getByRole('button', { name: 'Terminer' }).click();
     await page.locator('li.app-password', { hasText: 'é'.repeat(64) }).waitFor();
     await page.context().close();
@@ -93,6 +94,7 @@ describe('web: the create dialog', () => {
       await dialog.getByLabel('Nom de la connexion').fill(attempt);
       await dialog.getByRole('button', { name: 'Générer' }).click();
       if (attempt === 'Double') {
+        await page.getByRole('button', { name: 'Copier le mot de passe' }).click();
         await page.getByRole('button', { name: 'Terminer' }).click();
         continue;
       }
