@@ -24,6 +24,8 @@ import { useStrictJsonBodies } from './http/json-body.js';
 import { skipHandlersOfGoneClients } from './http/client-gone.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
+import { addSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
+import { refuseConnect } from './http/connect-method.js';
 import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -98,7 +100,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     ...serverTimeoutOptions(timeouts),
-    frameworkErrors: frameworkErrorsOf({ webdav: sendDavError }),
+    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError })),
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const db = await openDatabase({
@@ -137,6 +139,8 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   app.setValidatorCompiler(schemaValidatorCompiler());
   // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
+  addSecurityHeaders(app);
+  refuseConnect(app.server);
   enforceBodyMinimumRate(app, timeouts);
   skipHandlersOfGoneClients(app);
   app.addHook('onRequest', refuseCredentialsInQuery);
