@@ -110,7 +110,3 @@ export function childElements(element: XmlElement): XmlElement[] {
 export function child(element: XmlElement, ns: string, local: string): XmlElement | undefined {
   return childElements(element).find((e) => e.ns === ns && e.local === local);
 }
-
-export function textOf(element: XmlElement): string {
-  return element.children.map((node) => (typeof node === 'string' ? node : textOf(node))).join('');
-}
