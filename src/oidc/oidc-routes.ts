@@ -18,6 +18,7 @@ import { acceptBackchannelLogout } from './sso-logout.js';
 import type { OidcProvider } from './provider.js';
 import { describeProviderError } from './provider-errors.js';
 import { SSO_PAGE_ERRORS } from './sso-page-errors.js';
+import { usesSecureCookies } from '../auth/http-auth.js';
 
 /** The codes the sign-in page knows (shared with the interface); anything else reaches it as SSO_FAILED. */
 const PAGE_CODES = new Set<ErrorCode>(SSO_PAGE_ERRORS);
@@ -31,7 +32,7 @@ function stateCookieOptions(services: Services) {
     path: STATE_COOKIE_PATH,
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: services.config.publicUrl.protocol === 'https:',
+    secure: usesSecureCookies(services),
   };
 }
 
