@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { basic, request, signIn, type Session } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';
-import { assertAccessible, launchBrowser, newPage } from '../helpers/browser.js';
+import { assertAccessible, launchBrowser, newPage, saveFullPageScreenshot } from '../helpers/browser.js';
 import { upsertConnection } from '../../src/repositories/connections.js';
 import { setTotpSecret } from '../../src/accounts/users.js';
 import { generateTotpSecret } from '../../src/accounts/totp.js';
@@ -266,6 +266,7 @@ describe('web: consistency and detail', () => {
       const page2 = await page.evaluate(() => getComputedStyle(document.body).color);
       assert.notEqual(page2, 'rgb(31, 41, 55)', 'light text on dark');
       await assertAccessible(page, `the app passwords tab in dark mode (${locale})`);
+      if (locale === 'fr-FR') await saveFullPageScreenshot(page, 'dark-mode.png');
       await page.getByRole('tab', { name: locale === 'fr-FR' ? 'Connexions récentes' : 'Recent connections' }).click();
       await page.locator('li.connection').first().waitFor();
       await assertAccessible(page, `recent connections in dark mode (${locale})`);
