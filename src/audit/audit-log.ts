@@ -31,6 +31,10 @@ export type AuditAction =
   | 'app-password.assigned-on-first-use'
   | 'app-password.deleted'
   | 'app-password.revoked'
+  | 'login-flow.approved'
+  | 'login-flow.refused'
+  | 'login-flow.completed'
+  | 'login-flow.expired'
   | 'policy.updated';
 
 export interface Actor {
