@@ -77,7 +77,7 @@ describe('surface registry', () => {
   it('accepts sync and outlook passwords on the share API, binding unassigned ones to outlook', () => {
     assert.deepEqual(SURFACES.shares.applications, { accepted: ['outlook', 'sync'], binding: 'outlook' });
     assert.deepEqual(
-      endpointsOf('sync').filter((prefix) => prefix.startsWith('/ocs/v2.php/')),
+      endpointsOf('sync').filter((prefix) => prefix.startsWith('/ocs/v2.php/apps/')),
       ['/ocs/v2.php/apps/files_sharing/api/v1/shares'],
     );
   });
