@@ -53,7 +53,7 @@ export function LoginFlowRoute() {
   );
 }
 
-type Outcome = { kind: 'approved'; name: string } | { kind: 'refused' } | { kind: 'gone' };
+type Outcome = { kind: 'approved'; id: string; name: string } | { kind: 'refused' } | { kind: 'gone' };
 
 function LoginFlowPage({ token }: { token: string | null }) {
   const { t } = useTranslation();
@@ -82,7 +82,7 @@ function LoginFlowPage({ token }: { token: string | null }) {
     try {
       if (action === 'approve') {
         const approved = await apiCall<Approved>('POST', '/login-flows/approve', { token });
-        setOutcome({ kind: 'approved', name: approved.appPassword.name });
+        setOutcome({ kind: 'approved', id: approved.appPassword.id, name: approved.appPassword.name });
       } else {
         await apiCall<void>('POST', '/login-flows/refuse', { token });
         setOutcome({ kind: 'refused' });
@@ -105,7 +105,9 @@ function LoginFlowPage({ token }: { token: string | null }) {
         <p>{t('loginFlow.approved', { name: outcome.name })}</p>
         <p>{t('loginFlow.close')}</p>
         <p>
-          <Link to="/settings/connections/app-passwords">{t('loginFlow.seePasswords')}</Link>
+          <Link to={`/settings/connections/app-passwords#app-password-${encodeURIComponent(outcome.id)}`}>
+            {t('loginFlow.seePasswords')}
+          </Link>
         </p>
       </>
     );
