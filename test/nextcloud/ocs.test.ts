@@ -228,6 +228,21 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it("puts the framework's refusals in the envelope too: a malformed URL, a body too large", async () => {
+      const badUrl = await ocs(server, alice, '/ocs/v2.php/cloud/%ZZ?format=json');
+      assert.equal(badUrl.status, 400);
+      assert.equal(json(badUrl).ocs.meta.statuscode, 400);
+      const tooLarge = await ocs(server, alice, '/ocs/v1.php/core/apppassword?format=json', {
+        method: 'DELETE',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '20002' },
+        body: `a=${'x'.repeat(20_000)}`,
+      });
+      assert.equal(tooLarge.status, 413);
+      assert.equal(json(tooLarge).ocs.meta.statuscode, 413);
+      // Nothing was deleted.
+      assert.equal((await ocs(server, alice, '/ocs/v2.php/cloud/user')).status, 200);
+    });
+
     it('refuses getapppassword to an app password: v1 HTTP 200 with statuscode 403, v2 HTTP 403', async () => {
       const v1 = await ocs(server, alice, '/ocs/v1.php/core/getapppassword?format=json');
       assert.equal(v1.status, 200);
