@@ -128,9 +128,9 @@ describe('web: Login Flow v2, a local account with its second factor', () => {
     await saveFullPageScreenshot(page, 'login-flow-ask.png');
 
     await page.getByRole('button', { name: "Autoriser l'accès" }).click();
-    const done = page.getByRole('heading', { name: 'Client connecté' });
-    await done.waitFor();
-    assert.equal(await done.evaluate((element) => element === document.activeElement), true, 'focus moves to the result');
+    await page.getByRole('heading', { name: 'Client connecté' }).waitFor();
+    // Focus moves to the result, so that a screen reader reads it.
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Client connecté');
     await page.getByText(`Le client a reçu le mot de passe d'application « ${DESKTOP} ».`, { exact: false }).waitFor();
     await assertAccessible(page, 'the Login Flow page once access is allowed');
     await saveFullPageScreenshot(page, 'login-flow-allowed.png');
