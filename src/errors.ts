@@ -27,6 +27,10 @@ export const ERROR_STATUS = {
   TWO_FACTOR_ENROLMENT_REQUIRED: 403,
   CSRF_TOKEN_INVALID: 403,
   FORBIDDEN: 403,
+  // The Nextcloud-compatible surface (src/nextcloud): an OCS call without `OCS-APIRequest: true`, as Nextcloud refuses it.
+  OCS_APIREQUEST_MISSING: 412,
+  // Login Flow v2: an unknown, used, refused or expired flow, all alike.
+  LOGIN_FLOW_NOT_FOUND: 404,
   THROTTLED: 429,
   PASSWORD_TOO_SHORT: 400,
   PASSWORD_TOO_LONG: 400,

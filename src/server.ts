@@ -45,6 +45,11 @@ import { checkSurfaceRoute } from './surfaces/basic-surface.js';
 import { mountPrefixOf, SURFACES } from './surfaces/registry.js';
 import { DAV_VERBS, davSurface, sendDavError } from './webdav/dav-surface.js';
 import { openApi } from './api/openapi.js';
+import { loginFlowRoutes } from './api/login-flow-routes.js';
+import { ocsSurface } from './nextcloud/ocs-surface.js';
+import { sendOcsError } from './nextcloud/ocs-envelope.js';
+import { nextcloudPublicRoutes } from './nextcloud/public-routes.js';
+import { localDiskSpaceUsage } from './nextcloud/space-usage.js';
 import { webUi } from './web-ui/web-ui.js';
 
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
@@ -100,7 +105,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logger: loggerOptions(config, options.logStream),
     trustProxy: config.trustProxy,
     ...serverTimeoutOptions(timeouts),
-    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError })),
+    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError, ocs: sendOcsError })),
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const db = await openDatabase({
@@ -167,6 +172,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
         await api.register(adminRoutes);
         await api.register(forwardAuthRoutes);
         await api.register(ssoRoutes);
+        await api.register(loginFlowRoutes);
       },
       { prefix: '/api/v1' },
     );
@@ -179,6 +185,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       ? { unauthenticatedUserForBenchmark: options.unauthenticatedDavUserForBenchmark }
       : {}),
   });
+  // The Nextcloud-compatible surface: the OCS API (Basic auth) and the public status and Login Flow endpoints.
+  await app.register(ocsSurface, { prefix: '/ocs', spaceUsage: localDiskSpaceUsage(services, filesDir) });
+  await app.register(nextcloudPublicRoutes);
   await app.register(webUi);
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));

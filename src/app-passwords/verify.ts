@@ -18,11 +18,13 @@ export type AppPasswordRejection = 'wrong-user' | 'account-disabled' | 'revoked'
 /**
  * The applications an endpoint accepts: a password assigned to any of
  * `accepted`, or an unassigned one, which is bound to `binding` (one of
- * `accepted`) on its first use there.
+ * `accepted`) on its first use there; with `binding: null`, an unassigned
+ * password is accepted and stays unassigned (an endpoint every accepted
+ * application calls alike, which cannot tell which one is calling).
  */
 export interface AcceptedApplications {
   accepted: readonly string[];
-  binding: string;
+  binding: string | null;
 }
 
 /** An endpoint of one application (forward auth for a named application). */

@@ -33,6 +33,10 @@ export const AUDIT_ACTIONS = [
   'app-password.assigned-on-first-use',
   'app-password.deleted',
   'app-password.revoked',
+  'login-flow.approved',
+  'login-flow.refused',
+  'login-flow.completed',
+  'login-flow.expired',
   'policy.updated',
 ] as const;
 

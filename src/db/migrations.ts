@@ -6,6 +6,7 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { authStateVersion } from './auth-state-version.js';
 import { filesNamespace } from './files-namespace.js';
+import { loginFlows } from './login-flows.js';
 import { rekeyUsernames } from './rekey-usernames.js';
 
 const initial: Migration = {
@@ -265,6 +266,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '007_auth_state_version': authStateVersion,
   '008_failure_reasons': failureReasonsAndRevoker,
   '009_files_namespace': filesNamespace,
+  '010_login_flows': loginFlows,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -289,6 +289,37 @@ export interface OidcSessionsTable {
   id_token: string | null;
 }
 
+export type LoginFlowState = 'pending' | 'approving' | 'approved';
+
+/** A Login Flow v2 request under way (migration 010_login_flows): twenty minutes at most. */
+export interface LoginFlowsTable {
+  /** HMAC-SHA-256(server key, poll token), hex: the client's handle. */
+  poll_token_hash: string;
+  /** HMAC-SHA-256(server key, login token), hex: the browser's handle. */
+  login_token_hash: string;
+  /** The X25519 public key derived from the poll token (base64url): the app password is sealed to it. */
+  public_key: string;
+  /** The name the app password will get: the client's User-Agent under the name rules. */
+  client_name: string;
+  /** The application the app password will be assigned to. */
+  application: string;
+  /** Where the client started the flow from, as shown to the person approving it. */
+  started_ip: string;
+  /** The throttling unit of that address (IPv6 /64): how many flows it has under way is bounded. */
+  started_network: string;
+  /** pending → approving (the app password being created) → approved (sealed, waiting for the poll). */
+  state: LoginFlowState;
+  /** Who approved it (set from `approving`). */
+  user_id: string | null;
+  /** The username handed to the client with the password. */
+  login_name: string | null;
+  app_password_id: string | null;
+  /** The app password as a JWE (ECDH-ES, A256GCM) to `public_key`: only the poll token opens it. */
+  sealed_password: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 /** One row (id 1): bumped by triggers on every write that can change a Basic-auth outcome (db/auth-state-version.ts). */
 export interface AuthStateTable {
   id: number;
@@ -317,4 +348,5 @@ export interface Database {
   blob_checks: BlobChecksTable;
   node_properties: NodePropertiesTable;
   node_locks: NodeLocksTable;
+  login_flows: LoginFlowsTable;
 }

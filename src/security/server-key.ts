@@ -3,7 +3,7 @@
  * `<data dir>/secret.key` (created mode 0600 on first start, and only then:
  * never next to a database already set up with a key). Purpose-bound
  * subkeys are derived with HKDF so that app-password hashes, CSRF tokens,
- * sealed TOTP secrets, sealed OpenID Connect tokens, recovery-code hashes and the key fingerprint never share a key. The database records the
+ * sealed TOTP secrets, sealed OpenID Connect tokens, recovery-code hashes, Login Flow token hashes and the key fingerprint never share a key. The database records the
  * fingerprint; a node holding another key refuses to start rather than
  * silently rejecting every password.
  */
@@ -20,6 +20,8 @@ export interface ServerKey {
   hashAppPassword(secret: string): string;
   /** HMAC-SHA-256 of a normalised recovery code, hex: what is stored and compared. */
   hashRecoveryCode(code: string): string;
+  /** HMAC-SHA-256 of a Login Flow v2 token (poll or login), hex: what is stored and looked up. */
+  hashLoginFlowToken(token: string): string;
   /** CSRF token bound to one session token. */
   csrfToken(sessionToken: string): string;
   /** Encrypts a TOTP secret for storage (AES-256-GCM), so a database leak does not reveal it. */
@@ -61,10 +63,12 @@ export function createServerKey(master: Buffer): ServerKey {
   const recoveryCodeKey = subkey(master, 'recovery-code');
   const totpKey = subkey(master, 'totp');
   const oidcKey = subkey(master, 'oidc-token');
+  const loginFlowKey = subkey(master, 'login-flow');
   const fingerprint = crypto.createHmac('sha256', subkey(master, 'fingerprint')).update('fingerprint').digest('hex').slice(0, 16);
   return {
     hashAppPassword: (secret) => crypto.createHmac('sha256', appPasswordKey).update(secret, 'utf8').digest('hex'),
     hashRecoveryCode: (code) => crypto.createHmac('sha256', recoveryCodeKey).update(code, 'utf8').digest('hex'),
+    hashLoginFlowToken: (token) => crypto.createHmac('sha256', loginFlowKey).update(token, 'utf8').digest('hex'),
     csrfToken: (sessionToken) => crypto.createHmac('sha256', csrfKey).update(sessionToken, 'utf8').digest('base64url'),
     sealTotpSecret: (secret) => seal(totpKey, secret),
     openTotpSecret: (sealed) => open(totpKey, sealed, 'TOTP secret'),

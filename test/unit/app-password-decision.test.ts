@@ -37,6 +37,18 @@ describe('checkAppPassword', () => {
     );
   });
 
+  it('accepts an unassigned password without binding it where the endpoint binds none', () => {
+    const applications = { accepted: ['sync', 'outlook'], binding: null };
+    assert.deepEqual(checkAppPassword(stored({ application: null }), { usernameKey: 'alice', applications }, NOW), {
+      ok: true,
+      bindTo: null,
+    });
+    assert.deepEqual(checkAppPassword(stored({ application: 'webdav' }), { usernameKey: 'alice', applications }, NOW), {
+      ok: false,
+      reason: 'wrong-application',
+    });
+  });
+
   it('accepts an unassigned password where any application is accepted, without binding it', () => {
     assert.deepEqual(checkAppPassword(stored({ application: null }), { usernameKey: 'alice', applications: null }, NOW), {
       ok: true,

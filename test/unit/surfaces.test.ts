@@ -36,9 +36,28 @@ describe('surface registry', () => {
         ['outlook', null],
       ],
     );
-    // Declaring a surface served is the one change that gives its application an address.
-    const served = Object.values(SURFACES).filter((surface) => surface.served);
-    for (const surface of served) assert.equal(clientAddressOf(surface.applications.binding), surface.clientAddress);
+    // Declaring a surface served is the one change that gives its binding application an address.
+    const served = Object.values(SURFACES).filter((surface) => surface.served && surface.applications.binding !== null);
+    for (const surface of served) assert.equal(clientAddressOf(surface.applications.binding!), surface.clientAddress);
+  });
+
+  it('serves the OCS calls to sync and outlook passwords without binding an unassigned one', () => {
+    assert.deepEqual(SURFACES.ocs.applications, { accepted: ['sync', 'outlook'], binding: null });
+    assert.equal(SURFACES.ocs.served, true);
+    for (const path of ['/ocs/v1.php/cloud/user', '/ocs/v2.php/cloud/capabilities', '/ocs/v2.php/core/apppassword']) {
+      assert.equal(surfaceOfPath(path)?.id, 'ocs', path);
+    }
+    // The sync client has its files to connect to only once /remote.php/dav/ is served: no address before.
+    assert.equal(SURFACES.sync.served, false);
+    assert.equal(clientAddressOf('sync'), null);
+  });
+
+  it('leaves the public Nextcloud endpoints to no Basic-auth surface, and the web interface out of them', () => {
+    for (const path of ['/status.php', '/index.php/login/v2', '/index.php/login/v2/poll']) {
+      assert.equal(surfaceOfPath(path), undefined, path);
+      const request = { method: 'GET', url: path, headers: { accept: 'text/html' } };
+      assert.equal(isSpaNavigation(request as never), false, path);
+    }
   });
 
   it('keeps the web interface out of every prefix the registry reserves', () => {
@@ -48,16 +67,17 @@ describe('surface registry', () => {
     }
   });
 
-  it('binds unassigned passwords to an application each surface accepts', () => {
+  it('binds unassigned passwords to an application each surface accepts (or to none)', () => {
     for (const surface of Object.values(SURFACES)) {
-      assert.ok((surface.applications.accepted as readonly string[]).includes(surface.applications.binding), surface.id);
+      const binding = surface.applications.binding;
+      assert.ok(binding === null || (surface.applications.accepted as readonly string[]).includes(binding), surface.id);
     }
   });
 
   it('accepts sync and outlook passwords on the share API, binding unassigned ones to outlook', () => {
     assert.deepEqual(SURFACES.shares.applications, { accepted: ['outlook', 'sync'], binding: 'outlook' });
     assert.deepEqual(
-      endpointsOf('sync').filter((prefix) => prefix.startsWith('/ocs/v2.php/')),
+      endpointsOf('sync').filter((prefix) => prefix.startsWith('/ocs/v2.php/apps/')),
       ['/ocs/v2.php/apps/files_sharing/api/v1/shares'],
     );
   });

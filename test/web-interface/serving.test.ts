@@ -60,8 +60,7 @@ describe('web interface serving', () => {
       '/api/v1/nope',
       '/api',
       '/remote.php/dav/files/a/',
-      '/ocs/v1.php/x',
-      '/status.php',
+      '/index.php/login/v2/x',
       '/s/abc',
       '/auth/oidc/x',
       '/assets/nope.js',
@@ -81,6 +80,15 @@ describe('web interface serving', () => {
     for (const path of ['/docs/..%2Fpackage.json', '/docs/nope.md', '/docs/SSO.md', '/docs/']) {
       assert.equal((await request(server.url, path)).status, 404, path);
     }
+  });
+
+  it('leaves the Nextcloud paths to their surface: the OCS 404 and the status document, not the page', async () => {
+    const ocs = await request(server.url, '/ocs/v1.php/x', { headers: HTML });
+    assert.equal(ocs.status, 404);
+    assert.match(ocs.text, /<statuscode>998<\/statuscode>/);
+    const status = await request(server.url, '/status.php', { headers: HTML });
+    assert.equal(status.status, 200);
+    assert.equal(status.json.installed, true);
   });
 
   it('leaves /dav/ to WebDAV: an HTML navigation there gets the Basic challenge, not the page', async () => {

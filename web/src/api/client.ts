@@ -156,3 +156,6 @@ export const api = {
     return call<AuditPage>('GET', `/admin/audit${search ? `?${search}` : ''}`, undefined, signal);
   },
 };
+
+/** One call of a route a screen keeps to itself (the Login Flow page): the session's CSRF token and errors as everywhere. */
+export const apiCall = call;

@@ -1,6 +1,6 @@
 /**
  * Every screen has its own URL, so that reload and back/forward work:
- * /signin, /two-factor (enrolment the policy requires), / (files),
+ * /signin, /two-factor (enrolment the policy requires), /login-flow (a client asks for access), / (files),
  * /settings/connections/{app-passwords,recent}, /settings/security,
  * /admin/{users,users/:id,policy,sso,audit}.
  */
@@ -19,12 +19,14 @@ import { UserPasswordsPage } from '../admin/UserPasswordsPage.js';
 import { PolicyPage } from '../admin/PolicyPage.js';
 import { AuditPage } from '../admin/AuditPage.js';
 import { SsoPage } from '../admin/SsoPage.js';
+import { LoginFlowRoute } from '../login-flow/LoginFlowPage.js';
 
 export function AppRoutes() {
   return (
     <Routes>
       <Route path="/signin" element={<SignIn />} />
       <Route path="/two-factor" element={<EnrolmentRequiredPage />} />
+      <Route path="/login-flow" element={<LoginFlowRoute />} />
       <Route
         element={
           <RequireSession>
