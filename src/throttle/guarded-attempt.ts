@@ -88,8 +88,8 @@ async function refuseAfterRecording(record: () => Promise<void>, failure: () => 
 
 /**
  * Runs `check` with what the gate found (nothing, without a gate); null or a
- * Refusal means the credentials were wrong, and `failure(refusal)` is thrown
- * after the failure has been recorded.
+ * Refusal means the credentials were wrong, and `failure(refusal)` is
+ * thrown after the failure has been recorded.
  */
 export async function guardedAttempt<T, R = undefined>(
   ctx: Context,
@@ -138,27 +138,25 @@ export async function guardedAttempt<T, R = undefined>(
   if (result === null || result instanceof Refusal) {
     const refusal = result instanceof Refusal ? result : null;
     const counted = held.reservation !== null;
-    return refuseAfterRecording(
-      async () => {
-        if (!counted) await recordFailure(ctx.db, keys, now);
-        const user = await findUserByKey(ctx.db, usernameKey);
-        await upsertConnection(ctx.db, {
-          usernameKey,
-          userId: user?.id ?? null,
-          appPasswordId: refusal?.appPasswordId ?? null,
-          reason: refusal?.reason ?? null,
-          method: source.method,
-          application: source.application,
-          ip: source.ip,
-          client: source.client,
-          outcome: 'failure',
-          firstSeen: now,
-          lastSeen: now,
-          count: 1,
-        });
-      },
-      () => failure(refusal),
-    );
+    const refused = () => failure(refusal);
+    return refuseAfterRecording(async () => {
+      if (!counted) await recordFailure(ctx.db, keys, now);
+      const user = await findUserByKey(ctx.db, usernameKey);
+      await upsertConnection(ctx.db, {
+        usernameKey,
+        userId: user?.id ?? null,
+        appPasswordId: refusal?.appPasswordId ?? null,
+        reason: refusal?.reason ?? null,
+        method: source.method,
+        application: source.application,
+        ip: source.ip,
+        client: source.client,
+        outcome: 'failure',
+        firstSeen: now,
+        lastSeen: now,
+        count: 1,
+      });
+    }, refused);
   }
   // A reservation exists only when the primary password itself was checked and found right.
   if (held.reservation) await settleSuccess(ctx.db, held.reservation);
