@@ -164,6 +164,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const readinessProbes = [databaseProbe(db), fileStorageProbe(filesDir)];
   await app.register(healthRoutes, { readiness: readinessCheck(readinessProbes, app.log) });
   if (config.metrics.token !== null || config.metrics.port !== null) {
+    // In a worker this also lets the primary gather this process's metrics (METRICS_PORT is the primary's).
     const source = metricsSourceFor(metrics.registry);
     if (config.metrics.token !== null) await app.register(metricsRoute, { token: config.metrics.token, source });
   }

@@ -56,7 +56,7 @@ export class RequestLog extends LogController {
    */
   override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
-    reply.raw.once('close', () => this.ended(request, reply, performance.now() - started, !reply.raw.writableFinished));
+    reply.raw.on('close', () => this.ended(request, reply, performance.now() - started, !reply.raw.writableFinished));
   }
 
   /** The line was written at the answer's end (above). */

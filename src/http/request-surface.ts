@@ -7,7 +7,7 @@
  * that matched no route, from its path.
  */
 import type { FastifyRequest } from 'fastify';
-import { isUnderPrefix, surfaceOfPath } from '../surfaces/registry.js';
+import { SURFACES } from '../surfaces/registry.js';
 
 export const REQUEST_SURFACES = ['webdav', 'sync', 'shares', 'api', 'sso', 'ops', 'web'] as const;
 export type RequestSurface = (typeof REQUEST_SURFACES)[number];
@@ -15,17 +15,29 @@ export type RequestSurface = (typeof REQUEST_SURFACES)[number];
 /** The operators' endpoints: health checks and the metrics. */
 export const OPS_PATHS: readonly string[] = ['/healthz', '/readyz', '/metrics'];
 
-/** The Nextcloud-compatible namespaces belong to the sync surface, also where no route of it exists. */
-const NEXTCLOUD_PREFIXES = ['/remote.php/', '/ocs/', '/index.php/'];
+/**
+ * Each prefix (and, for one ending in '/', the same path without it) with
+ * its surface, most specific first: what a path starts with decides.
+ */
+const PREFIXES: readonly (readonly [string, RequestSurface])[] = [
+  ...Object.values(SURFACES).flatMap((surface) =>
+    surface.prefixes.map((prefix) => [prefix, surface.id as RequestSurface] as const),
+  ),
+  ['/api/', 'api'],
+  ['/auth/oidc/', 'sso'],
+  // The Nextcloud-compatible namespaces belong to the sync surface, also where no route of it exists.
+  ['/remote.php/', 'sync'],
+  ['/ocs/', 'sync'],
+  ['/index.php/', 'sync'],
+];
 
 export function surfaceOfUrl(path: string): RequestSurface {
-  const surface = surfaceOfPath(path);
-  if (surface) return surface.id as RequestSurface;
-  if (isUnderPrefix(path, '/api/')) return 'api';
-  if (isUnderPrefix(path, '/auth/oidc/')) return 'sso';
-  if (OPS_PATHS.includes(path)) return 'ops';
-  if (NEXTCLOUD_PREFIXES.some((prefix) => path.startsWith(prefix))) return 'sync';
-  return 'web';
+  for (const [prefix, surface] of PREFIXES) {
+    if (path.startsWith(prefix) || (prefix.endsWith('/') && path.length === prefix.length - 1 && prefix.startsWith(path))) {
+      return surface;
+    }
+  }
+  return OPS_PATHS.includes(path) ? 'ops' : 'web';
 }
 
 /** Per route (its config object), the surface its URL pattern lies under. */
@@ -33,7 +45,11 @@ const ofRoute = new WeakMap<object, RequestSurface>();
 
 export function surfaceOfRequest(request: FastifyRequest): RequestSurface {
   const config = request.routeOptions.config as { url?: string } | undefined;
-  if (config?.url === undefined) return surfaceOfUrl(request.url.split('?', 1)[0]!);
+  if (config?.url === undefined) {
+    // A request no route matched: its path.
+    const query = request.url.indexOf('?');
+    return surfaceOfUrl(query === -1 ? request.url : request.url.slice(0, query));
+  }
   let surface = ofRoute.get(config);
   if (surface === undefined) {
     surface = surfaceOfUrl(config.url);

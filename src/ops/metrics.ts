@@ -9,8 +9,9 @@
  * outcome. Never a username, an address, a path, a password's name or
  * anything a client chose: one more label value is one more time series
  * kept for ever, and these counts are read by whoever holds the metrics
- * token. Recording costs a few map operations; nothing here reads the
- * database on a request (what the database holds is counted at scrape time).
+ * token. Recording a request costs a few map operations
+ * (ops/request-metrics.ts); nothing here reads the database on a request
+ * (what the database holds is counted at scrape time).
  */
 import {
   collectDefaultMetrics,
@@ -23,10 +24,8 @@ import {
   type HistogramConfiguration,
 } from 'prom-client';
 import { BASIC_AUTH_OUTCOMES, type BasicAuthObserver, type BasicAuthOutcome } from '../auth/basic-outcome.js';
-
-/** Where a request went: a Basic-auth surface of the registry, or one of the server's own parts. */
-export const REQUEST_SURFACES = ['webdav', 'sync', 'shares', 'api', 'sso', 'ops', 'web'] as const;
-export type RequestSurface = (typeof REQUEST_SURFACES)[number];
+import type { AnsweredRequest } from '../http/request-log.js';
+import { RequestMetrics } from './request-metrics.js';
 
 /** Methods counted under their own name; any other is counted as `other` (a client may send any token). */
 const KNOWN_METHODS = new Set([
@@ -52,49 +51,25 @@ export function methodLabel(method: string): string {
   return KNOWN_METHODS.has(method) ? method : 'other';
 }
 
-/** Seconds: API calls take milliseconds, WebDAV transfers of large files minutes. */
-const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
-
-export interface ObservedRequest {
-  surface: RequestSurface;
-  method: string;
-  status: number;
-  seconds: number;
-  bytesIn: number;
-  bytesOut: number;
-}
-
 export class Metrics implements BasicAuthObserver {
   readonly registry = new Registry();
-  private readonly requests: Counter<'surface' | 'method' | 'status'>;
-  private readonly durations: Histogram<'surface' | 'method'>;
-  private readonly bytes: Counter<'surface' | 'direction'>;
-  private readonly basicAuth: Counter<'outcome'>;
+  private readonly requests: RequestMetrics;
+  /** Every outcome from the start, so that a rate over a refusal that never happened yet reads 0, not nothing. */
+  private readonly basicAuth = new Map<BasicAuthOutcome, number>(BASIC_AUTH_OUTCOMES.map((outcome) => [outcome, 0]));
 
   constructor(options: { processMetrics?: boolean } = {}) {
-    this.requests = this.counter({
-      name: 'sesame_http_requests_total',
-      help: 'HTTP requests answered, by surface, method and status.',
-      labelNames: ['surface', 'method', 'status'],
-    });
-    this.durations = this.histogram({
-      name: 'sesame_http_request_duration_seconds',
-      help: 'Time from the request to the end of its answer, by surface and method.',
-      labelNames: ['surface', 'method'],
-      buckets: DURATION_BUCKETS,
-    });
-    this.bytes = this.counter({
-      name: 'sesame_http_bytes_total',
-      help: 'Bytes on the wire (headers included), by surface and direction (in: from clients, out: to clients).',
-      labelNames: ['surface', 'direction'],
-    });
-    this.basicAuth = this.counter({
+    this.requests = new RequestMetrics(this.registry);
+    const attempts = this.basicAuth;
+    this.counter({
       name: 'sesame_basic_auth_attempts_total',
       help: 'Basic-auth attempts by outcome: success, why a refusal was refused, throttled, no credentials, unavailable.',
       labelNames: ['outcome'],
+      // Counted in a plain map on each attempt, shown when scraped.
+      collect() {
+        this.reset();
+        for (const [outcome, count] of attempts) this.inc({ outcome }, count);
+      },
     });
-    // Every outcome from the start, so that a rate over a refusal that never happened yet reads 0, not nothing.
-    for (const outcome of BASIC_AUTH_OUTCOMES) this.basicAuth.inc({ outcome }, 0);
     // Event-loop lag, heap, CPU, open descriptors, garbage collection: prom-client's own process metrics.
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -111,16 +86,11 @@ export class Metrics implements BasicAuthObserver {
     return new Histogram({ ...config, registers: [this.registry] });
   }
 
-  observeRequest(observed: ObservedRequest): void {
-    const { surface } = observed;
-    const method = methodLabel(observed.method);
-    this.requests.inc({ surface, method, status: observed.status });
-    this.durations.observe({ surface, method }, observed.seconds);
-    if (observed.bytesIn > 0) this.bytes.inc({ surface, direction: 'in' }, observed.bytesIn);
-    if (observed.bytesOut > 0) this.bytes.inc({ surface, direction: 'out' }, observed.bytesOut);
+  observeRequest(answered: AnsweredRequest): void {
+    this.requests.record(answered, methodLabel(answered.method));
   }
 
   basicAuthAttempt(outcome: BasicAuthOutcome): void {
-    this.basicAuth.inc({ outcome });
+    this.basicAuth.set(outcome, this.basicAuth.get(outcome)! + 1);
   }
 }

@@ -398,6 +398,33 @@ export function describeProxyStory(
       assert.equal(fs.readFileSync(path.join(dir, 'got.txt'), 'utf8'), content);
     });
 
+    it('passes every WebDAV method, with a Destination naming the public https URL', async () => {
+      const auth = basic('admin', secrets.webdav!);
+      const call = (method: string, target: string, headers: Record<string, string> = {}, body?: string) =>
+        get(target, { method, headers: { ...auth, ...headers }, ...(body === undefined ? {} : { body }) });
+      const options = await get('/dav/', { method: 'OPTIONS' });
+      assert.equal(options.status, 200);
+      assert.match(String(options.headers.dav), /1, 2/);
+      assert.equal((await call('MKCOL', '/dav/verbs/')).status, 201);
+      assert.equal((await call('PUT', '/dav/verbs/a.txt', { 'content-type': 'text/plain' }, 'every verb\n')).status, 201);
+      assert.equal((await call('HEAD', '/dav/verbs/a.txt')).headers['content-length'], '11');
+      const proppatch = `<?xml version="1.0"?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:test"><D:set><D:prop><Z:color>blue</Z:color></D:prop></D:set></D:propertyupdate>`;
+      assert.equal((await call('PROPPATCH', '/dav/verbs/a.txt', { 'content-type': 'application/xml' }, proppatch)).status, 207);
+      const lockBody = `<?xml version="1.0"?><D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>`;
+      const lock = await call('LOCK', '/dav/verbs/a.txt', { 'content-type': 'application/xml', timeout: 'Second-60' }, lockBody);
+      assert.equal(lock.status, 200, lock.text);
+      assert.equal((await call('UNLOCK', '/dav/verbs/a.txt', { 'lock-token': String(lock.headers['lock-token']) })).status, 204);
+      assert.equal((await call('COPY', '/dav/verbs/a.txt', { destination: `${base}/dav/verbs/b.txt` })).status, 201);
+      assert.equal((await call('MOVE', '/dav/verbs/b.txt', { destination: `${base}/dav/verbs/c.txt` })).status, 201);
+      const listing = await call('PROPFIND', '/dav/verbs/', { depth: '1' });
+      assert.equal(listing.status, 207);
+      assert.match(listing.text, /a\.txt/);
+      assert.match(listing.text, /c\.txt/);
+      assert.doesNotMatch(listing.text, /b\.txt/);
+      assert.equal((await call('GET', '/dav/verbs/c.txt')).text, 'every verb\n');
+      assert.equal((await call('DELETE', '/dav/verbs/')).status, 204);
+    });
+
     it("protects the static site with forward-auth: 401 with Sésame's challenge without a password or with another application's, 200 with the right one", async () => {
       const page = (headers: Record<string, string> = {}) => httpsRequest(site, '/', { ca: certificate.ca, headers });
       const anonymous = await page();
