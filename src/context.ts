@@ -5,6 +5,7 @@
  */
 import type { Db } from './db/database.js';
 import type { ServerKey } from './security/server-key.js';
+import type { Argon2Cost } from './accounts/primary-password.js';
 
 export interface Clock {
   now(): number;
@@ -16,4 +17,10 @@ export interface Context {
   db: Db;
   key: ServerKey;
   clock: Clock;
+  /**
+   * The argon2id cost of new primary-password hashes and of the dummy hash
+   * an ineligible account is checked against; production's when absent.
+   * Only a test sets it (through ServerOptions), never configuration.
+   */
+  argon2Cost?: Argon2Cost;
 }

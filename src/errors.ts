@@ -71,6 +71,18 @@ export const ERROR_STATUS = {
   DAV_LOCKED: 423,
   DAV_LOCK_TOKEN_NOT_SUBMITTED: 423,
   DAV_INSUFFICIENT_STORAGE: 507,
+  // The files' namespace and blob stores (files/namespace, files/blobs); surfaces map them to their own answers.
+  FILE_NAME_INVALID: 400,
+  FILE_NOT_FOUND: 404,
+  FILE_PARENT_MISSING: 409,
+  FILE_EXISTS: 409,
+  FILE_KIND_CONFLICT: 409,
+  FILE_MOVE_INTO_ITSELF: 409,
+  FILE_CHANGED: 412,
+  QUOTA_EXCEEDED: 507,
+  BLOB_STORE_FULL: 507,
+  STORAGE_UNAVAILABLE: 503,
+  BLOB_MISSING: 500,
   URL_INVALID: 400,
   REQUEST_INVALID: 400,
   REQUEST_TIMEOUT: 408,
@@ -95,7 +107,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class SesameError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
-  /** Seconds a client should wait (THROTTLED, DATABASE_UNAVAILABLE, STORAGE_FULL): sent as Retry-After. */
+  /** Seconds a client should wait (THROTTLED, DATABASE_UNAVAILABLE, STORAGE_FULL, STORAGE_UNAVAILABLE): sent as Retry-After. */
   readonly retryAfter?: number;
 
   constructor(code: ErrorCode, message: string, options: { retryAfter?: number; cause?: unknown } = {}) {

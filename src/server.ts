@@ -11,6 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './context.js';
+import { PRODUCTION_ARGON2_COST, type Argon2Cost } from './accounts/primary-password.js';
 import { openDatabase } from './db/database.js';
 import type { DatabaseLimits } from './db/limits.js';
 import { openServerKey, type ServerKey } from './security/server-key.js';
@@ -24,6 +25,8 @@ import { useStrictJsonBodies } from './http/json-body.js';
 import { skipHandlersOfGoneClients } from './http/client-gone.js';
 import { refuseCredentialsInQuery } from './http/credentials-in-query.js';
 import { serializeRequest } from './http/log-serializers.js';
+import { addSecurityHeaders, withSecurityHeaders } from './http/security-headers.js';
+import { refuseConnect } from './http/connect-method.js';
 import { schemaValidatorCompiler } from './http/validation.js';
 import type { Services } from './http/services.js';
 import { sessionRoutes } from './api/session-routes.js';
@@ -73,6 +76,11 @@ export interface ServerOptions {
   allowLoopbackHttpIssuerForTests?: boolean;
   /** Test-only: no SSO re-check round on a timer; the test runs each round itself (oidc/recheck-schedule.ts). No configuration reaches it. */
   noRecheckTimerForTests?: boolean;
+  /**
+   * Test-only: the argon2id cost of new primary-password hashes (and of the dummy hash), so that tests
+   * not about argon2 do not pay production's. Production's when absent. No configuration reaches it.
+   */
+  argon2CostForTests?: Argon2Cost;
 }
 
 export interface Server {
@@ -117,7 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
     logController: new RequestLog((answered) => metrics.observeRequest(answered)),
     trustProxy: config.trustProxy,
     ...serverTimeoutOptions(timeouts),
-    frameworkErrors: frameworkErrorsOf({ webdav: sendDavError }),
+    frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError })),
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   const db = await openDatabase({
@@ -149,13 +157,16 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
         now: () => clock.now(),
       })
     : null;
-  const services: Services = { db, key, clock, usage, verified: new VerifiedCredentials(), config, oidc, metrics };
+  const argon2Cost = options.argon2CostForTests ?? PRODUCTION_ARGON2_COST;
+  const services: Services = { db, key, clock, argon2Cost, usage, verified: new VerifiedCredentials(), config, oidc, metrics };
   const filesDir = prepareFilesDirectory(config.dataDir);
   const rechecks = registerServerMetrics(metrics, services);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
   // JSON errors are the default; each surface that speaks another format sets its own.
   registerErrorHandling(app);
+  addSecurityHeaders(app);
+  refuseConnect(app.server);
   enforceBodyMinimumRate(app, timeouts);
   skipHandlersOfGoneClients(app);
   app.addHook('onRequest', refuseCredentialsInQuery);

@@ -62,7 +62,7 @@ export async function signIn(ctx: Context, request: SignInRequest): Promise<Sign
     { ip: request.ip, client: request.client, usernameKey: key, method: 'password', application: null },
     async (guard) => {
       await guard.beforeGuessableCheck();
-      const record = await checkAccountPassword(await findUserByKey(ctx.db, key), request.password, {
+      const record = await checkAccountPassword(ctx, await findUserByKey(ctx.db, key), request.password, {
         refuseTwoFactorAccounts: false,
       });
       if (record === null) return null;

@@ -20,6 +20,8 @@ import type { Db } from '../db/database.js';
 import type { AuthSource, Role } from '../db/schema.js';
 import { revokeAllOfUser } from '../repositories/app-passwords.js';
 import { deleteSessionsOfUser } from '../repositories/sessions.js';
+import { lastWebSignIns } from '../repositories/connections.js';
+import { deleteRecoveryCodesOfUser } from '../repositories/recovery-codes.js';
 import {
   countAdminRecords,
   findUserById,
@@ -33,7 +35,7 @@ import {
   setSealedTotpSecret,
   type UserRecord,
 } from '../repositories/users.js';
-import { hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
+import { argon2CostOf, hashPassword, validateNewPassword, verifyPassword } from './primary-password.js';
 import { validateUsername, usernameKey } from './username.js';
 
 export interface User {
@@ -72,7 +74,7 @@ export async function createUser(
     usernameKey: key,
     role: input.role,
     authSource: 'local',
-    passwordHash: await hashPassword(input.password),
+    passwordHash: await hashPassword(input.password, argon2CostOf(ctx)),
     sealedTotpSecret: null,
     totpLastStep: null,
     sealedPendingTotpSecret: null,
@@ -101,6 +103,43 @@ export function countAdmins(ctx: Context): Promise<number> {
 
 export async function listUsers(ctx: Context): Promise<User[]> {
   return (await listUserRecords(ctx.db)).map(toUser);
+}
+
+/** The users as the administration lists them: with each one's last web sign-in (null: never). */
+export async function listUsersWithLastSignIn(ctx: Context): Promise<(User & { lastSignInAt: string | null })[]> {
+  const [records, lastSignIns] = await Promise.all([listUserRecords(ctx.db), lastWebSignIns(ctx.db)]);
+  return records.map((record) => {
+    const last = lastSignIns.get(record.id);
+    return { ...toUser(record), lastSignInAt: last === undefined ? null : formatInstant(last) };
+  });
+}
+
+/**
+ * An administrator turns off the two-factor authentication of a local
+ * account whose owner lost their authenticator and recovery codes: the
+ * secret and the codes are deleted and every session of the account ends,
+ * so the owner signs in again with the password alone (and, if the policy
+ * requires 2FA, enrols again at once). Audited `user.totp-reset`.
+ */
+export async function resetTwoFactor(ctx: Context, userId: string, actor: Actor): Promise<User> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const record = await requireLockedUser(trx, userId);
+    if (record.authSource !== 'local') {
+      throw new SesameError(
+        'TOTP_NOT_LOCAL',
+        'This account signs in through single sign-on; its provider handles the second factor.',
+      );
+    }
+    if (record.sealedTotpSecret === null) {
+      throw new SesameError('TOTP_NOT_ENABLED', 'This account has no two-factor authentication to reset.');
+    }
+    await setSealedTotpSecret(trx, userId, null);
+    await deleteRecoveryCodesOfUser(trx, userId);
+    await deleteSessionsOfUser(trx, userId);
+    await recordAudit(trx, now, actor, { action: 'user.totp-reset', targetUserId: userId, target: record.username });
+    return toUser({ ...record, sealedTotpSecret: null, sealedPendingTotpSecret: null, totpLastStep: null });
+  });
 }
 
 export async function requireUserNamed(ctx: Context, username: string): Promise<UserRecord> {
@@ -234,7 +273,7 @@ export async function setPrimaryPassword(
   keepSessionId?: string,
 ): Promise<{ revokedAppPasswords: number }> {
   validateNewPassword(newPassword);
-  const hash = await hashPassword(newPassword);
+  const hash = await hashPassword(newPassword, argon2CostOf(ctx));
   const policy = await getPolicy(ctx.db);
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
@@ -243,7 +282,7 @@ export async function setPrimaryPassword(
     await setPasswordHash(trx, userId, hash, now);
     await deleteSessionsOfUser(trx, userId, keepSessionId);
     const revokedAppPasswords = policy.revokeAppPasswordsOnPasswordChange
-      ? await revokeAllOfUser(trx, userId, 'password-changed', now)
+      ? await revokeAllOfUser(trx, userId, { reason: 'password-changed', by: actor.name }, now)
       : 0;
     await recordAudit(trx, now, actor, {
       action: 'user.password-changed',
@@ -272,7 +311,7 @@ export async function changeOwnPassword(
     { ip: actor.ip, client: actor.client, usernameKey: record.usernameKey, method: 'password', application: null },
     async (guard) => {
       await guard.beforeGuessableCheck();
-      return (await verifyPassword(record.passwordHash, change.currentPassword)) ? record : null;
+      return (await verifyPassword(record.passwordHash, change.currentPassword, argon2CostOf(ctx))) ? record : null;
     },
     () => new SesameError('CURRENT_PASSWORD_WRONG', 'The current password is not right.'),
   );

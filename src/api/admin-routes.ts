@@ -1,18 +1,20 @@
 /**
- * Administration (admins only): users (list, create, disable, enable again,
- * link to an SSO identity, their app passwords), revoking any app password,
- * the policy, and the audit log.
+ * Administration (admins only): users (list with their last sign-in,
+ * create, disable, enable again, reset their 2FA, link to an SSO identity,
+ * their app passwords), revoking any app password, the policy, and the
+ * audit log.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { createUser, disableUser, enableUser, getUserById, listUsers } from '../accounts/users.js';
+import { createUser, disableUser, enableUser, getUserById, listUsersWithLastSignIn, resetTwoFactor } from '../accounts/users.js';
 import { listAppPasswords, revokeAppPassword } from '../app-passwords/store.js';
 import { formatInstant } from '../app-passwords/expiry.js';
-import { listAudit } from '../audit/audit-log.js';
+import { AUDIT_ACTIONS, listAudit } from '../audit/audit-log.js';
 import { getPolicy, updatePolicy } from '../policy/policy.js';
 import { actorOf } from '../auth/request-source.js';
 import { linkSsoIdentity } from '../oidc/sso-link.js';
 import {
+  AdminUserReply,
   AppPasswordReply,
   AuditQuery,
   AuditReply,
@@ -31,8 +33,8 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/admin/users',
-    { config: admin, schema: { response: { 200: Type.Object({ users: Type.Array(UserReply) }), '4xx': ErrorReply } } },
-    async () => ({ users: await listUsers(services) }),
+    { config: admin, schema: { response: { 200: Type.Object({ users: Type.Array(AdminUserReply) }), '4xx': ErrorReply } } },
+    async () => ({ users: await listUsersWithLastSignIn(services) }),
   );
 
   app.post(
@@ -54,6 +56,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/admin/users/:id/enable',
     { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
     async (request) => ({ user: await enableUser(services, request.params.id, actorOf(request)) }),
+  );
+
+  app.post(
+    '/admin/users/:id/two-factor/reset',
+    { config: admin, schema: { params: IdParams, response: { 200: Type.Object({ user: UserReply }), '4xx': ErrorReply } } },
+    async (request) => ({ user: await resetTwoFactor(services, request.params.id, actorOf(request)) }),
   );
 
   app.put(
@@ -118,7 +126,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...(request.query.user === undefined ? {} : { user: request.query.user }),
         },
       });
-      return { entries: page.entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })), nextCursor: page.nextCursor };
+      return {
+        entries: page.entries.map((entry) => ({ ...entry, at: formatInstant(entry.at) })),
+        nextCursor: page.nextCursor,
+        actions: [...AUDIT_ACTIONS],
+      };
     },
   );
 };

@@ -1,15 +1,24 @@
 /**
- * The signed-in user's app passwords: list, create (the reply is the only
+ * The signed-in user's app passwords: list (with those that ended in the
+ * last 90 days, and the policy's limits), create (the reply is the only
  * place the secret ever appears, marked no-store), rename or assign
  * ("Configurer"), delete; and the applications they can be assigned to.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { APPLICATIONS, publicAddress } from '../app-passwords/applications.js';
-import { createAppPassword, deleteAppPassword, listAppPasswords, updateAppPassword } from '../app-passwords/store.js';
+import {
+  appPasswordLimits,
+  createAppPassword,
+  deleteAppPassword,
+  listAppPasswordHistory,
+  listAppPasswords,
+  updateAppPassword,
+} from '../app-passwords/store.js';
 import { actorOf } from '../auth/request-source.js';
 import { sessionPrincipal } from '../auth/http-auth.js';
 import {
+  AppPasswordListReply,
   AppPasswordReply,
   ApplicationReply,
   CreateAppPasswordBody,
@@ -35,11 +44,14 @@ export const appPasswordRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }),
   );
 
-  app.get(
-    '/app-passwords',
-    { schema: { response: { 200: Type.Object({ appPasswords: Type.Array(AppPasswordReply) }), '4xx': ErrorReply } } },
-    async (request) => ({ appPasswords: await listAppPasswords(services, request.principal!.userId) }),
-  );
+  app.get('/app-passwords', { schema: { response: { 200: AppPasswordListReply, '4xx': ErrorReply } } }, async (request) => {
+    const userId = request.principal!.userId;
+    return {
+      appPasswords: await listAppPasswords(services, userId),
+      history: await listAppPasswordHistory(services, userId),
+      limits: await appPasswordLimits(services, userId),
+    };
+  });
 
   app.post(
     '/app-passwords',

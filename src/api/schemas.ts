@@ -21,6 +21,13 @@ export const UserReply = Type.Object({
   createdAt: Type.String({ description: 'ISO 8601 with offset' }),
 });
 
+export const AdminUserReply = Type.Composite([
+  UserReply,
+  Type.Object({
+    lastSignInAt: Type.Union([Type.String(), Type.Null()], { description: 'The last successful web sign-in; null: never' }),
+  }),
+]);
+
 /**
  * Text that reaches the database (names, ids, codes): control characters,
  * NUL included, are refused here, so that SQLite and PostgreSQL (which
@@ -53,6 +60,10 @@ export const MeReply = Type.Object({
     description: 'How the account signs in on the web: an SSO account has no password to change and no TOTP',
   }),
   totpEnabled: Type.Boolean(),
+  twoFactorEnrolmentRequired: Type.Boolean({
+    description:
+      'The policy requires 2FA of this local account, which has none: the session reaches only enrolment (403 TWO_FACTOR_ENROLMENT_REQUIRED elsewhere)',
+  }),
 });
 
 export const SecondFactorCodeBody = Type.Object(
@@ -100,6 +111,35 @@ export const AppPasswordReply = Type.Object({
     }),
     Type.Null(),
   ]),
+});
+
+export const EndedAppPasswordReply = Type.Composite([
+  AppPasswordReply,
+  Type.Object({
+    ended: Type.Object({
+      at: Type.String(),
+      reason: Type.Union([
+        Type.Literal('deleted'),
+        Type.Literal('admin'),
+        Type.Literal('password-changed'),
+        Type.Literal('expired'),
+      ]),
+      by: Type.Union([Type.String(), Type.Null()], {
+        description:
+          "Who ended it: the owner's or an administrator's username, 'cli', or 'system' (an expiry); null if not recorded",
+      }),
+    }),
+  }),
+]);
+
+export const AppPasswordListReply = Type.Object({
+  appPasswords: Type.Array(AppPasswordReply, { description: 'Not revoked (expired ones included, marked expired)' }),
+  history: Type.Array(EndedAppPasswordReply, { description: 'Revoked, deleted or expired in the last 90 days, newest first' }),
+  limits: Type.Object({
+    active: Type.Integer({ description: 'Passwords neither revoked nor expired' }),
+    maxActive: Type.Integer(),
+    lifetimeDays: Type.Integer({ description: 'The default and the longest lifetime of a new password' }),
+  }),
 });
 
 export const CreateAppPasswordBody = Type.Object(
@@ -225,8 +265,12 @@ export const AuditReply = Type.Object({
       ip: Type.String(),
       client: Type.String({ description: "The client's own description (User-Agent); not the actor" }),
       details: Type.Record(Type.String(), Type.Unknown()),
+      targetUsername: Type.Union([Type.String(), Type.Null()], {
+        description: 'The username, now, of the account the target belongs to (a password is named by its owner)',
+      }),
     }),
   ),
+  actions: Type.Array(Type.String(), { description: 'Every action the log records, for a filter' }),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next page; null after the last' }),
 });
 

@@ -1,5 +1,5 @@
 /**
- * Validates the "Nom de la connexion" of an app password (SPEC S3):
+ * Validates the "Nom de la connexion" of an app password (the help page's field, 64 characters max.):
  * trimmed, NFC-normalised, 1–64 Unicode code points, no control, line
  * separator or invisible format characters. The key used for duplicate
  * detection ignores case.

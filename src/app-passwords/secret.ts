@@ -1,5 +1,5 @@
 /**
- * Generates app-password secrets (SPEC §3): 24 characters drawn uniformly
+ * Generates app-password secrets: 24 characters drawn uniformly
  * with crypto.randomInt from printable ASCII minus space, quotes, backtick,
  * backslash and colon (89 symbols, ≈155 bits). A draw lacking a lower-case
  * letter, an upper-case letter, a digit or a symbol is thrown away whole and

@@ -15,13 +15,14 @@ import { recordAudit, type Actor } from '../audit/audit-log.js';
 import { getPolicy } from '../policy/policy.js';
 import type { Context } from '../context.js';
 import type { Db } from '../db/database.js';
-import type { AssignmentSource } from '../db/schema.js';
+import type { AssignmentSource, RevocationReason } from '../db/schema.js';
 import {
   activeNameExists,
   countUsable,
   findActive,
   insertAppPassword,
   listActive,
+  listEndedSince,
   retireExpiredName,
   revokeActive,
   updateNameAndAssignment,
@@ -130,6 +131,7 @@ export async function createAppPassword(
       expiresAt,
       revokedAt: null,
       revokedReason: null,
+      revokedBy: null,
       lastUse: null,
     };
     await insertAppPassword(trx, created);
@@ -142,6 +144,40 @@ export async function createAppPassword(
     return created;
   });
   return { appPassword: toView(record, record.createdAt), secret };
+}
+
+/** How long a password that ended (revoked, deleted, expired) stays in its owner's history. */
+export const HISTORY_DAYS = 90;
+
+/** A password that ended: when, how, and who ended it ('system' for an expiry or a retired name; the CLI is 'cli'). */
+export interface EndedAppPasswordView extends AppPasswordView {
+  ended: { at: string; reason: RevocationReason; by: string | null };
+}
+
+/** The user's passwords that ended in the last HISTORY_DAYS days, newest end first. */
+export async function listAppPasswordHistory(ctx: Context, userId: string): Promise<EndedAppPasswordView[]> {
+  const now = ctx.clock.now();
+  const records = await listEndedSince(ctx.db, userId, now - HISTORY_DAYS * 86_400_000, now);
+  return records.map((record) => ({
+    ...toView(record, now),
+    ended:
+      record.revokedAt === null
+        ? { at: formatInstant(record.expiresAt), reason: 'expired', by: 'system' }
+        : { at: formatInstant(record.revokedAt), reason: record.revokedReason ?? 'deleted', by: record.revokedBy },
+  }));
+}
+
+/** What the policy allows a user, and how much of it is used: active (usable) passwords, and the lifetime. */
+export async function appPasswordLimits(
+  ctx: Context,
+  userId: string,
+): Promise<{ active: number; maxActive: number; lifetimeDays: number }> {
+  const policy = await getPolicy(ctx.db);
+  return {
+    active: await countUsable(ctx.db, userId, ctx.clock.now()),
+    maxActive: policy.maxActiveAppPasswords,
+    lifetimeDays: policy.appPasswordLifetimeDays,
+  };
 }
 
 export async function listAppPasswords(ctx: Context, userId: string): Promise<AppPasswordView[]> {
@@ -202,7 +238,7 @@ async function revoke(
 ): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    const revoked = await revokeActive(trx, id, ownerId, reason, now);
+    const revoked = await revokeActive(trx, id, ownerId, { reason, by: actor.name }, now);
     if (!revoked) throw notFound();
     await recordAudit(trx, now, actor, {
       action: reason === 'deleted' ? 'app-password.deleted' : 'app-password.revoked',

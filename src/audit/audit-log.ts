@@ -9,29 +9,34 @@
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
 import type { Db } from '../db/database.js';
-import { insertAuditRow, listAuditRows, type AuditFilter, type AuditRow } from '../repositories/audit-log.js';
+import { insertAuditRow, listAuditRows, type AuditFilter, type AuditRowRead } from '../repositories/audit-log.js';
 
-export type AuditAction =
-  | 'session.created'
-  | 'session.deleted'
-  | 'user.created'
-  | 'user.disabled'
-  | 'user.enabled'
-  | 'user.sso-provisioned'
-  | 'user.sso-linked'
-  | 'user.role-changed'
-  | 'session.ended-by-provider'
-  | 'user.username-key-conflict'
-  | 'user.password-changed'
-  | 'user.totp-enabled'
-  | 'user.totp-disabled'
-  | 'user.recovery-codes-regenerated'
-  | 'app-password.created'
-  | 'app-password.updated'
-  | 'app-password.assigned-on-first-use'
-  | 'app-password.deleted'
-  | 'app-password.revoked'
-  | 'policy.updated';
+/** Every action the log records; the administration's filter offers each of them. */
+export const AUDIT_ACTIONS = [
+  'session.created',
+  'session.deleted',
+  'session.ended-by-provider',
+  'user.created',
+  'user.disabled',
+  'user.enabled',
+  'user.sso-provisioned',
+  'user.sso-linked',
+  'user.role-changed',
+  'user.username-key-conflict',
+  'user.password-changed',
+  'user.totp-enabled',
+  'user.totp-disabled',
+  'user.totp-reset',
+  'user.recovery-codes-regenerated',
+  'app-password.created',
+  'app-password.updated',
+  'app-password.assigned-on-first-use',
+  'app-password.deleted',
+  'app-password.revoked',
+  'policy.updated',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface Actor {
   /** The acting account, or null for the system and the CLI. */
@@ -53,7 +58,7 @@ export interface AuditEntry {
   details?: Record<string, string | number | boolean | null>;
 }
 
-export type AuditRecord = AuditRow;
+export type AuditRecord = AuditRowRead;
 
 export async function recordAudit(db: Db, now: number, actor: Actor, entry: AuditEntry): Promise<void> {
   await insertAuditRow(db, {

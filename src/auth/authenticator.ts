@@ -252,7 +252,7 @@ async function verifyPrimaryPassword(
     return new Refusal('not-an-app-password');
   }
   await guard.beforeGuessableCheck();
-  const user = await checkAccountPassword(await findUserByKey(ctx.db, key), credentials.password, {
+  const user = await checkAccountPassword(ctx, await findUserByKey(ctx.db, key), credentials.password, {
     refuseTwoFactorAccounts: false,
   });
   if (user === null) return new Refusal('wrong-password');

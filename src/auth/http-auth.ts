@@ -52,8 +52,16 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND']);
 
+/**
+ * The one decision on cookie security: under an https PUBLIC_URL every
+ * cookie of ours is `Secure`, and the session cookie has the `__Host-` name.
+ */
+export function usesSecureCookies(services: Pick<AuthServices, 'config'>): boolean {
+  return services.config.publicUrl.protocol === 'https:';
+}
+
 export function sessionCookieName(services: AuthServices): string {
-  return services.config.publicUrl.protocol === 'https:' ? '__Host-sesame_session' : 'sesame_session';
+  return usesSecureCookies(services) ? '__Host-sesame_session' : 'sesame_session';
 }
 
 function sameToken(a: string, b: string): boolean {

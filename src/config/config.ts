@@ -30,6 +30,22 @@ export interface Config {
   workers: number;
   /** Single sign-on over OpenID Connect (OIDC_*), or null when not configured. */
   oidc: OidcConfig | null;
+  /** Where file content lives: the local disk under DATA_DIR/blobs, or an S3-compatible bucket (S3_*). */
+  blobStore: BlobStoreConfig;
+}
+
+export type BlobStoreConfig = { kind: 'local' } | S3Config;
+
+export interface S3Config {
+  kind: 's3';
+  /** The store's endpoint (Ceph RGW, MinIO, Garage…), or null for AWS S3 itself. */
+  endpoint: URL | null;
+  bucket: string;
+  region: string;
+  /** The access key pair, or null to let the AWS SDK find credentials (environment, instance role). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | null;
+  /** `<endpoint>/<bucket>/<key>` rather than `<bucket>.<endpoint>/<key>`. */
+  forcePathStyle: boolean;
 }
 
 export interface MetricsConfig {
@@ -182,6 +198,84 @@ function parseOidc(env: Env, publicUrl: URL): OidcConfig | null {
   };
 }
 
+const S3_VARIABLES = [
+  'S3_ENDPOINT',
+  'S3_BUCKET',
+  'S3_REGION',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_FORCE_PATH_STYLE',
+] as const;
+export const DEFAULT_S3_REGION = 'us-east-1';
+/** S3 bucket naming rules: 3–63 lower-case letters, digits, dots and hyphens, starting and ending with a letter or digit. */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const REGION = /^[a-z0-9-]{1,64}$/;
+
+function parseS3Endpoint(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Never echoed: a malformed URL may still carry credentials.
+    return invalid('S3_ENDPOINT', 'an http:// or https:// URL');
+  }
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    invalid('S3_ENDPOINT', 'an http:// or https:// URL without query, fragment or credentials');
+  }
+  return url;
+}
+
+/**
+ * S3_* as a whole: none set keeps the local disk; otherwise S3_BUCKET is
+ * required and the key pair comes whole or not at all. The secret access
+ * key is never echoed.
+ */
+function parseBlobStore(env: Env): BlobStoreConfig {
+  const given = (name: string) => env[name] !== undefined && env[name] !== '';
+  if (!S3_VARIABLES.some(given)) return { kind: 'local' };
+  if (!given('S3_BUCKET')) invalid('S3_BUCKET', 'set when any other S3_* variable is: it names the bucket that holds the files');
+  const bucket = env.S3_BUCKET!;
+  if (!BUCKET.test(bucket) || bucket.includes('..')) {
+    invalid('S3_BUCKET', 'a bucket name of 3 to 63 lower-case letters, digits, dots and hyphens', bucket);
+  }
+  const region = env.S3_REGION === undefined || env.S3_REGION === '' ? DEFAULT_S3_REGION : env.S3_REGION;
+  if (!REGION.test(region)) invalid('S3_REGION', 'a region name such as us-east-1', region);
+  if (given('S3_ACCESS_KEY_ID') !== given('S3_SECRET_ACCESS_KEY')) {
+    invalid(
+      given('S3_ACCESS_KEY_ID') ? 'S3_SECRET_ACCESS_KEY' : 'S3_ACCESS_KEY_ID',
+      'set together with the other half of the key pair (S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)',
+    );
+  }
+  const accessKeyId = env.S3_ACCESS_KEY_ID ?? '';
+  if (accessKeyId !== '' && !/^[\x21-\x7e]{1,128}$/.test(accessKeyId)) {
+    invalid('S3_ACCESS_KEY_ID', 'printable ASCII without spaces, at most 128 characters');
+  }
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY ?? '';
+  if (secretAccessKey !== '' && !/^[\x21-\x7e]{1,256}$/.test(secretAccessKey)) {
+    invalid('S3_SECRET_ACCESS_KEY', 'printable ASCII without spaces, at most 256 characters');
+  }
+  const endpoint = given('S3_ENDPOINT') ? parseS3Endpoint(env.S3_ENDPOINT!) : null;
+  const pathStyleRaw = env.S3_FORCE_PATH_STYLE ?? '';
+  if (pathStyleRaw !== '' && pathStyleRaw !== 'true' && pathStyleRaw !== 'false') {
+    invalid('S3_FORCE_PATH_STYLE', '"true" or "false"', pathStyleRaw);
+  }
+  return {
+    kind: 's3',
+    endpoint,
+    bucket,
+    region,
+    credentials: accessKeyId === '' ? null : { accessKeyId, secretAccessKey },
+    // Stores other than AWS rarely resolve bucket sub-domains: path style is their default.
+    forcePathStyle: pathStyleRaw === '' ? endpoint !== null : pathStyleRaw === 'true',
+  };
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const host = env.HOST ?? '127.0.0.1';
   if (host.trim() === '' || /\s/.test(host)) invalid('HOST', 'a host name or IP address', host);
@@ -234,5 +328,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     metrics: parseMetrics(env, port),
     workers,
     oidc: parseOidc(env, publicUrl),
+    blobStore: parseBlobStore(env),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Coalesces the record of successful Basic-auth uses (SPEC §3 "last use"):
+ * Coalesces the record of successful Basic-auth uses (a password's "last use"):
  * at most one database write per password per minute from a node, however
  * many requests a WebDAV client makes. Uses are counted in memory between
  * writes and written together: the password's last use and its aggregated

@@ -179,6 +179,19 @@ function closingWith(db: Db, also: () => unknown): void {
   };
 }
 
+/**
+ * A transaction that failed only because another one got in its way and
+ * may simply be run again: PostgreSQL's deadlock or serialization failure
+ * (which database-faults.ts reports as DATABASE_UNAVAILABLE, the driver's
+ * error as its cause), and SQLite's busy snapshot.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const codeOf = (value: unknown) => (value as { code?: unknown } | null | undefined)?.code;
+  return [codeOf(error), codeOf((error as { cause?: unknown } | null)?.cause)].some(
+    (code) => code === '40P01' || code === '40001' || code === 'SQLITE_BUSY_SNAPSHOT',
+  );
+}
+
 async function migrate(db: Kysely<unknown>): Promise<void> {
   // Branches add migrations independently (006 may reach a database before 005): each runs once, in name order
   // among those not yet run, and none depends on another's columns.

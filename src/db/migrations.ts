@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { authStateVersion } from './auth-state-version.js';
+import { filesNamespace } from './files-namespace.js';
 import { rekeyUsernames } from './rekey-usernames.js';
 
 const initial: Migration = {
@@ -263,6 +264,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '006_oidc': oidc,
   '007_auth_state_version': authStateVersion,
   '008_failure_reasons': failureReasonsAndRevoker,
+  '009_files_namespace': filesNamespace,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -180,6 +180,75 @@ export interface FileIdsTable {
   id: string;
 }
 
+export type NodeKind = 'file' | 'folder';
+export type BlobState = 'writing' | 'stored';
+
+/** One file or folder of a user's space (migration 009_files_namespace). */
+export interface NodesTable {
+  /** Never changes across overwrite, rename and move: the sync surface's `oc:fileid`. */
+  id: string;
+  /** The user whose space this is. */
+  space_id: string;
+  /** Null for the space's root only. */
+  parent_id: string | null;
+  /** Byte-exact name (the root's is ''). */
+  name: string;
+  kind: NodeKind;
+  /** A file's content size; a folder's, the total of every file below it (the root's: the space's usage). */
+  size: number;
+  mtime: number;
+  /** Changes with a file's content, and with anything below a folder. */
+  etag: string;
+  /** Lower-case hex checksums of a file's content; null for folders. */
+  sha1: string | null;
+  sha256: string | null;
+  /** The blob holding a file's content; null for folders and empty files. */
+  blob_key: string | null;
+  created_at: number;
+}
+
+/** A blob of the blob store, from before its first byte until it is removed. */
+export interface BlobsTable {
+  key: string;
+  /** `writing` while its bytes stream in (under `lease_until`), then `stored`. */
+  state: BlobState;
+  size: number | null;
+  sha1: string | null;
+  sha256: string | null;
+  /** A writing blob whose lease has passed was abandoned (a crash): the sweeper removes it. */
+  lease_until: number | null;
+  created_at: number;
+}
+
+/** A blob that lost a reference: the sweeper checks it once `due_at` has passed (a grace for readers still streaming it). */
+export interface BlobChecksTable {
+  blob_key: string;
+  due_at: number;
+}
+
+/** A dead property (WebDAV PROPPATCH) of a node. */
+export interface NodePropertiesTable {
+  node_id: string;
+  namespace: string;
+  name: string;
+  /** The property's content as XML. */
+  value: string;
+}
+
+/** A WebDAV lock on a node (RFC 4918 §6), shared by every process and node through the database. */
+export interface NodeLocksTable {
+  /** `urn:uuid:…`. */
+  token: string;
+  space_id: string;
+  node_id: string;
+  depth: '0' | 'infinity';
+  scope: 'exclusive' | 'shared';
+  owner: string;
+  timeout_seconds: number;
+  expires_at: number;
+  created_at: number;
+}
+
 /** An SSO account's identity at its provider (one per user with auth_source 'oidc'). */
 export interface OidcAccountsTable {
   user_id: string;
@@ -243,4 +312,9 @@ export interface Database {
   oidc_login_states: OidcLoginStatesTable;
   oidc_sessions: OidcSessionsTable;
   auth_state: AuthStateTable;
+  nodes: NodesTable;
+  blobs: BlobsTable;
+  blob_checks: BlobChecksTable;
+  node_properties: NodePropertiesTable;
+  node_locks: NodeLocksTable;
 }

@@ -28,9 +28,19 @@ export interface ByteRange {
   end: number;
 }
 
+/**
+ * Puts staged content in place: called once the new content (`bytes` of
+ * it) is complete, with the step that makes it visible. It may run that
+ * step under a lock and refuse it instead (the quota, checked again once
+ * the size is known); nothing is then changed.
+ */
+export type Commit = (bytes: number, putInPlace: () => void) => Promise<void>;
+
 export interface WriteLimits {
   /** Bytes the write may add to the space before it is refused (null: no quota). */
   maxBytes: number | null;
+  /** How the complete content is put in place (by default at once). */
+  commit?: Commit;
 }
 
 /** A file or folder opened for reading: its state, read from the open handle itself. */
@@ -53,8 +63,8 @@ export interface FileStore {
   makeDirectory(path: StorePath): Promise<void>;
   /** `to` must not exist; its parent must. */
   move(from: StorePath, to: StorePath): Promise<void>;
-  /** Recursive; `to` must not exist; its parent must. */
-  copy(from: StorePath, to: StorePath): Promise<void>;
+  /** Recursive; `to` must not exist; its parent must. The copy is made aside, then put in place by `commit`. */
+  copy(from: StorePath, to: StorePath, commit?: Commit): Promise<void>;
   /** Recursive. */
   remove(path: StorePath): Promise<void>;
   spaceUsed(): Promise<number>;

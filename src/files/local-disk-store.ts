@@ -21,7 +21,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SesameError } from '../errors.js';
 import { storageFull } from '../db/database-faults.js';
-import type { ByteRange, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
+import type { ByteRange, Commit, DirEntry, FileStat, FileStore, OpenFile, StorePath, WriteLimits } from './file-store.js';
 import { OPEN_FILES, openedPathOf } from './opened-path.js';
 import { ReadFile, SMALL_FILE_BYTES, type SmallFileCache } from './small-file-cache.js';
 
@@ -216,7 +216,8 @@ export class LocalDiskStore implements FileStore {
       // What the kernel opened, after following any link on the way: it must be the very path asked for.
       const opened = openedPathOf(fd, full);
       if (opened === 'elsewhere') throw linkRefused();
-      if (opened === 'removed') return null;
+      // 'removed': the file opened at this very path was deleted or replaced (a PUT of another process renamed
+      // a new version over it) since. It is the version that was there when this read began: served, never kept.
       const identity = fs.fstatSync(fd, { bigint: true });
       const stat = toStatOfBigInt(identity);
       if (stat.isDirectory || stat.size > SMALL_FILE_BYTES) {
@@ -225,7 +226,7 @@ export class LocalDiskStore implements FileStore {
       }
       const bytes = readBytes(fd, 0, stat.size);
       const file = new ReadFile(stat, bytes);
-      if (bytes.length === stat.size) this.cache.remember(full, identity, file);
+      if (bytes.length === stat.size && opened === 'asked') this.cache.remember(full, identity, file);
       return file;
     } finally {
       if (!handedOver) fs.closeSync(fd);
@@ -240,7 +241,7 @@ export class LocalDiskStore implements FileStore {
       const output = fs.createWriteStream('', { fd: fs.openSync(temp, 'wx', 0o600), flush: true });
       if (limits.maxBytes === null) await pipeline(body, output);
       else await pipeline(body, byteLimit(limits.maxBytes), output);
-      fs.renameSync(temp, full);
+      await (limits.commit ?? commitAtOnce)(fs.statSync(temp).size, () => fs.renameSync(temp, full));
     } catch (error) {
       fs.rmSync(temp, { force: true });
       throw storeError(error);
@@ -267,24 +268,24 @@ export class LocalDiskStore implements FileStore {
     }
   }
 
-  async copy(from: StorePath, to: StorePath): Promise<void> {
+  async copy(from: StorePath, to: StorePath, commit: Commit = commitAtOnce): Promise<void> {
     const source = this.resolve(from);
     const target = this.resolve(to);
+    const temp = path.join(this.tempDir, tempName());
     try {
       if (fs.statSync(source).isDirectory()) {
-        await fs.promises.cp(source, target, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: false });
+        await fs.promises.cp(source, temp, { recursive: true, errorOnExist: true, force: false, preserveTimestamps: false });
       } else {
-        const temp = path.join(this.tempDir, tempName());
-        try {
-          fs.copyFileSync(source, temp);
-          if (fs.existsSync(target)) throw new SesameError('DAV_CONFLICT', 'Something already exists there.');
-          fs.renameSync(temp, target);
-        } finally {
-          fs.rmSync(temp, { force: true });
-        }
+        fs.copyFileSync(source, temp);
       }
+      await commit(bytesUnder(temp), () => {
+        if (fs.existsSync(target)) throw new SesameError('DAV_CONFLICT', 'Something already exists there.');
+        fs.renameSync(temp, target);
+      });
     } catch (error) {
       throw storeError(error);
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
     }
   }
 
@@ -298,17 +299,27 @@ export class LocalDiskStore implements FileStore {
   }
 
   async spaceUsed(): Promise<number> {
-    let total = 0;
-    const walk = (dir: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(full);
-        else if (entry.isFile()) total += fs.statSync(full).size;
-      }
-    };
-    walk(this.root);
-    return total;
+    return bytesUnder(this.root);
   }
+}
+
+/** Puts staged content in place with no further check. */
+const commitAtOnce: Commit = async (_bytes, putInPlace) => putInPlace();
+
+/** Bytes of the regular files at or below `start`, walked with a list of folders to visit (never recursion). */
+function bytesUnder(start: string): number {
+  const first = fs.lstatSync(start);
+  if (!first.isDirectory()) return first.isFile() ? first.size : 0;
+  let total = 0;
+  const folders = [start];
+  for (let dir = folders.pop(); dir !== undefined; dir = folders.pop()) {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) folders.push(full);
+      else if (entry.isFile()) total += fs.statSync(full).size;
+    }
+  }
+  return total;
 }
 
 const HOST = os.hostname().replace(/[^0-9A-Za-z-]/g, '_');
@@ -338,7 +349,7 @@ export function prepareFilesDirectory(dataDir: string): string {
   fs.mkdirSync(tempDir, { recursive: true, mode: 0o700 });
   for (const name of fs.readdirSync(tempDir)) {
     const [host, pid] = name.split('.');
-    if (host === HOST && !isAlive(Number(pid))) fs.rmSync(path.join(tempDir, name), { force: true });
+    if (host === HOST && !isAlive(Number(pid))) fs.rmSync(path.join(tempDir, name), { recursive: true, force: true });
   }
   return filesDir;
 }

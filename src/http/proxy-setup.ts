@@ -18,6 +18,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../config/config.js';
+import { usesSecureCookies } from '../auth/http-auth.js';
 
 /** Addresses and origins already reported: each is told once, and the memory stays small. */
 const REPORTED_LIMIT = 64;
@@ -34,7 +35,8 @@ function fromTrustedProxy(request: FastifyRequest): boolean {
 }
 
 export function checkProxySetup(app: FastifyInstance, config: Pick<Config, 'publicUrl' | 'trustProxy'>): void {
-  const https = config.publicUrl.protocol === 'https:';
+  // The session cookie is Secure exactly then.
+  const https = usesSecureCookies({ config });
   if (https && config.trustProxy === false) {
     app.log.warn(
       'PUBLIC_URL is https but TRUST_PROXY names no proxy: Sésame speaks http behind a TLS proxy, and sees that proxy ' +

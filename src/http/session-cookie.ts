@@ -4,22 +4,23 @@
  */
 import type { FastifyReply } from 'fastify';
 import '@fastify/cookie';
-import { sessionCookieName, type AuthServices } from '../auth/http-auth.js';
-
-function isSecure(services: AuthServices): boolean {
-  return services.config.publicUrl.protocol === 'https:';
-}
+import { sessionCookieName, usesSecureCookies, type AuthServices } from '../auth/http-auth.js';
 
 export function setSessionCookie(reply: FastifyReply, services: AuthServices, token: string, expiresAt: number): void {
   reply.setCookie(sessionCookieName(services), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: isSecure(services),
+    secure: usesSecureCookies(services),
     expires: new Date(expiresAt),
   });
 }
 
 export function clearSessionCookie(reply: FastifyReply, services: AuthServices): void {
-  reply.clearCookie(sessionCookieName(services), { path: '/', httpOnly: true, sameSite: 'lax', secure: isSecure(services) });
+  reply.clearCookie(sessionCookieName(services), {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: usesSecureCookies(services),
+  });
 }

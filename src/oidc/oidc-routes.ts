@@ -17,16 +17,11 @@ import { finishSsoSignIn, LOGIN_STATE_MS, safeReturnTo, startSsoSignIn } from '.
 import { acceptBackchannelLogout } from './sso-logout.js';
 import type { OidcProvider } from './provider.js';
 import { describeProviderError } from './provider-errors.js';
+import { SSO_PAGE_ERRORS } from './sso-page-errors.js';
+import { usesSecureCookies } from '../auth/http-auth.js';
 
-/** The codes the sign-in page knows (the UI contract); anything else reaches it as SSO_FAILED. */
-const PAGE_CODES = new Set<ErrorCode>([
-  'SSO_LOGIN_EXPIRED',
-  'SSO_FAILED',
-  'SSO_CANCELLED',
-  'SSO_DOMAIN_NOT_ALLOWED',
-  'SSO_ACCOUNT_DISABLED',
-  'SSO_NOT_CONFIGURED',
-]);
+/** The codes the sign-in page knows (shared with the interface); anything else reaches it as SSO_FAILED. */
+const PAGE_CODES = new Set<ErrorCode>(SSO_PAGE_ERRORS);
 
 const STATE_COOKIE = 'sesame_sso_state';
 const STATE_COOKIE_PATH = '/auth/oidc';
@@ -37,7 +32,7 @@ function stateCookieOptions(services: Services) {
     path: STATE_COOKIE_PATH,
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: services.config.publicUrl.protocol === 'https:',
+    secure: usesSecureCookies(services),
   };
 }
 

@@ -34,6 +34,8 @@ export interface AppPasswordRecord {
   expiresAt: number;
   revokedAt: number | null;
   revokedReason: RevocationReason | null;
+  /** Who revoked it, by name as the audit log names actors; null while active (or revoked before this was kept). */
+  revokedBy: string | null;
   lastUse: LastUse | null;
 }
 
@@ -51,6 +53,7 @@ function toRecord(row: AppPasswordsTable): AppPasswordRecord {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     revokedReason: row.revoked_reason,
+    revokedBy: row.revoked_by,
     lastUse:
       row.last_used_at === null
         ? null
@@ -79,6 +82,7 @@ export async function insertAppPassword(db: Db, record: AppPasswordRecord): Prom
       expires_at: record.expiresAt,
       revoked_at: record.revokedAt,
       revoked_reason: record.revokedReason,
+      revoked_by: record.revokedBy,
       last_used_at: record.lastUse?.at ?? null,
       last_used_ip: record.lastUse?.ip ?? null,
       last_used_client: record.lastUse?.client ?? null,
@@ -99,11 +103,11 @@ export async function countUsable(db: Db, userId: string, now: number): Promise<
   return Number(active);
 }
 
-/** Revokes (as 'expired') an expired active password holding this name, so that the name is free again. */
+/** Revokes (as 'expired', by the system) an expired active password holding this name, so that the name is free again. */
 export async function retireExpiredName(db: Db, userId: string, nameKey: string, now: number, exceptId?: string): Promise<void> {
   let query = db
     .updateTable('app_passwords')
-    .set({ revoked_at: now, revoked_reason: 'expired' })
+    .set({ revoked_at: now, revoked_reason: 'expired', revoked_by: 'system' })
     .where('user_id', '=', userId)
     .where('name_key', '=', nameKey)
     .where('revoked_at', 'is', null)
@@ -133,6 +137,27 @@ export async function listActive(db: Db, userId: string): Promise<AppPasswordRec
     .orderBy('id')
     .execute();
   return rows.map(toRecord);
+}
+
+/**
+ * The user's passwords that ended since `since`: revoked then (deleted,
+ * revoked by an administrator, by a password change, retired after expiry)
+ * or, still unrevoked, expired then. Newest end first.
+ */
+export async function listEndedSince(db: Db, userId: string, since: number, now: number): Promise<AppPasswordRecord[]> {
+  const rows = await db
+    .selectFrom('app_passwords')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where((eb) =>
+      eb.or([
+        eb('revoked_at', '>=', since),
+        eb.and([eb('revoked_at', 'is', null), eb('expires_at', '<=', now), eb('expires_at', '>=', since)]),
+      ]),
+    )
+    .execute();
+  const endOf = (row: AppPasswordsTable) => row.revoked_at ?? row.expires_at;
+  return rows.sort((a, b) => endOf(b) - endOf(a) || a.id.localeCompare(b.id)).map(toRecord);
 }
 
 /** An active password by id; of this owner only, unless `ownerId` is null (an administrator). */
@@ -169,12 +194,12 @@ export async function revokeActive(
   db: Db,
   id: string,
   ownerId: string | null,
-  reason: RevocationReason,
+  revocation: { reason: RevocationReason; by: string },
   now: number,
 ): Promise<{ userId: string; name: string } | null> {
   let query = db
     .updateTable('app_passwords')
-    .set({ revoked_at: now, revoked_reason: reason })
+    .set({ revoked_at: now, revoked_reason: revocation.reason, revoked_by: revocation.by })
     .where('id', '=', id)
     .where('revoked_at', 'is', null);
   if (ownerId !== null) query = query.where('user_id', '=', ownerId);
@@ -182,10 +207,15 @@ export async function revokeActive(
   return row ? { userId: row.user_id, name: row.name } : null;
 }
 
-export async function revokeAllOfUser(db: Db, userId: string, reason: RevocationReason, now: number): Promise<number> {
+export async function revokeAllOfUser(
+  db: Db,
+  userId: string,
+  revocation: { reason: RevocationReason; by: string },
+  now: number,
+): Promise<number> {
   const result = await db
     .updateTable('app_passwords')
-    .set({ revoked_at: now, revoked_reason: reason })
+    .set({ revoked_at: now, revoked_reason: revocation.reason, revoked_by: revocation.by })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();

@@ -1,7 +1,8 @@
 /**
  * The `audit_log` table: appending entries and reading them newest first,
  * a page at a time from a (time, id) position, so that entries written in
- * the same millisecond are neither lost nor repeated between pages.
+ * the same millisecond are neither lost nor repeated between pages; each
+ * entry read names the account its target belongs to, as it is named now.
  */
 import type { Db } from '../db/database.js';
 
@@ -19,6 +20,11 @@ export interface AuditRow {
   /** The client's own description of itself (User-Agent), for information only. */
   client: string;
   details: Record<string, unknown>;
+}
+
+/** An entry as read back: with the current username of the account its target belongs to. */
+export interface AuditRowRead extends AuditRow {
+  targetUsername: string | null;
 }
 
 export async function insertAuditRow(db: Db, row: AuditRow): Promise<void> {
@@ -51,14 +57,24 @@ export async function listAuditRows(
   limit: number,
   after: { at: number; id: string } | null,
   filter: AuditFilter = {},
-): Promise<AuditRow[]> {
-  let query = db.selectFrom('audit_log').selectAll().orderBy('at', 'desc').orderBy('id', 'desc').limit(limit);
+): Promise<AuditRowRead[]> {
+  let query = db
+    .selectFrom('audit_log')
+    .leftJoin('users', 'users.id', 'audit_log.target_user_id')
+    .selectAll('audit_log')
+    .select('users.username as target_username')
+    .orderBy('audit_log.at', 'desc')
+    .orderBy('audit_log.id', 'desc')
+    .limit(limit);
   if (after !== null) {
-    query = query.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
+    query = query.where((eb) =>
+      eb.or([eb('audit_log.at', '<', after.at), eb.and([eb('audit_log.at', '=', after.at), eb('audit_log.id', '<', after.id)])]),
+    );
   }
-  if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+  if (filter.action !== undefined) query = query.where('audit_log.action', '=', filter.action);
   const user = filter.user;
-  if (user !== undefined) query = query.where((eb) => eb.or([eb('actor', '=', user), eb('target', '=', user)]));
+  if (user !== undefined)
+    query = query.where((eb) => eb.or([eb('audit_log.actor', '=', user), eb('audit_log.target', '=', user)]));
   const rows = await query.execute();
   return rows.map((row) => ({
     id: row.id,
@@ -71,5 +87,6 @@ export async function listAuditRows(
     ip: row.ip,
     client: row.client,
     details: JSON.parse(row.details) as Record<string, unknown>,
+    targetUsername: row.target_username,
   }));
 }

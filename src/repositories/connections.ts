@@ -133,3 +133,16 @@ export async function listRecentOfUser(db: Db, userId: string, limit: number, no
         : null,
   }));
 }
+
+/** Each account's last successful web sign-in (password, with a code or a recovery code, or SSO), by user id. */
+export async function lastWebSignIns(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('connections')
+    .select(['user_id', (eb) => eb.fn.max<number>('last_seen').as('last')])
+    .where('outcome', '=', 'success')
+    .where('method', 'in', ['password', 'password+totp', 'recovery-code', 'sso'])
+    .where('user_id', 'is not', null)
+    .groupBy('user_id')
+    .execute();
+  return new Map(rows.map((row) => [row.user_id!, Number(row.last)]));
+}

@@ -64,6 +64,22 @@ export async function activeLocks(db: Db, userId: string, now: number): Promise<
   return rows.map(toLock);
 }
 
+/** Active locks a user holds. */
+export async function countActiveLocks(db: Db, userId: string, now: number): Promise<number> {
+  const row = await db
+    .selectFrom('dav_locks')
+    .select((eb) => eb.fn.countAll<number | string>().as('count'))
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Drops a user's expired locks. */
+export async function deleteExpiredLocks(db: Db, userId: string, now: number): Promise<void> {
+  await db.deleteFrom('dav_locks').where('user_id', '=', userId).where('expires_at', '<=', now).execute();
+}
+
 export async function insertLock(db: Db, userId: string, lock: DavLock, now: number): Promise<void> {
   await db
     .insertInto('dav_locks')

@@ -18,28 +18,36 @@ export interface DeadProperty {
 
 export type PropertyChange = { kind: 'set'; property: DeadProperty } | { kind: 'remove'; namespace: string; name: string };
 
-/** Applies every change in order, all or nothing. */
+/** Applies every change in order; the caller runs it in a transaction, so that all or nothing is applied. */
 export async function changeProperties(db: Db, userId: string, path: string, changes: PropertyChange[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    for (const change of changes) {
-      if (change.kind === 'set') {
-        const { namespace, name, value } = change.property;
-        await trx
-          .insertInto('dav_properties')
-          .values({ user_id: userId, path, namespace, name, value })
-          .onConflict((oc) => oc.columns(['user_id', 'path', 'namespace', 'name']).doUpdateSet({ value }))
-          .execute();
-      } else {
-        await trx
-          .deleteFrom('dav_properties')
-          .where('user_id', '=', userId)
-          .where('path', '=', path)
-          .where('namespace', '=', change.namespace)
-          .where('name', '=', change.name)
-          .execute();
-      }
+  for (const change of changes) {
+    if (change.kind === 'set') {
+      const { namespace, name, value } = change.property;
+      await db
+        .insertInto('dav_properties')
+        .values({ user_id: userId, path, namespace, name, value })
+        .onConflict((oc) => oc.columns(['user_id', 'path', 'namespace', 'name']).doUpdateSet({ value }))
+        .execute();
+    } else {
+      await db
+        .deleteFrom('dav_properties')
+        .where('user_id', '=', userId)
+        .where('path', '=', path)
+        .where('namespace', '=', change.namespace)
+        .where('name', '=', change.name)
+        .execute();
     }
-  });
+  }
+}
+
+/** Dead properties of `path` alone. */
+export async function propertiesOf(db: Db, userId: string, path: string): Promise<DeadProperty[]> {
+  return db
+    .selectFrom('dav_properties')
+    .select(['namespace', 'name', 'value'])
+    .where('user_id', '=', userId)
+    .where('path', '=', path)
+    .execute();
 }
 
 /** Dead properties of `path` and everything below it, by path. */
@@ -59,7 +67,6 @@ export async function propertiesUnder(db: Db, userId: string, path: string): Pro
   return byPath;
 }
 
-/** Gives the subtree at `to` the properties of the subtree at `from` (replacing what `to` had); `keepSource` for a copy. */
 /**
  * Gives `to` the properties of `from` (replacing its own), keeping or
  * dropping the source's: the whole subtree, or the resource alone (a folder
@@ -75,8 +82,9 @@ export async function transferProperties(
 ): Promise<void> {
   const at = (key: string) => (scope === 'subtree' ? inSubtree('path', key) : sql<SqlBool>`path = ${key}`);
   await db.transaction().execute(async (trx) => {
-    const rows = await trx.selectFrom('dav_properties').selectAll().where('user_id', '=', userId).where(at(from)).execute();
+    // `from` and `to` never overlap (COPY and MOVE refuse a Destination inside or above the source).
     await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(at(to)).execute();
+    const rows = await trx.selectFrom('dav_properties').selectAll().where('user_id', '=', userId).where(at(from)).execute();
     if (!keepSource) await trx.deleteFrom('dav_properties').where('user_id', '=', userId).where(at(from)).execute();
     if (rows.length > 0) {
       await trx
@@ -85,6 +93,21 @@ export async function transferProperties(
         .execute();
     }
   });
+}
+
+/**
+ * What the dead properties of a user take (characters of namespace, name
+ * and value), at `path` and below it or in the whole space: they count in
+ * the space's usage.
+ */
+export async function propertyCharacters(db: Db, userId: string, path: string = '/'): Promise<number> {
+  let query = db
+    .selectFrom('dav_properties')
+    .select(sql<number | string>`coalesce(sum(length(namespace) + length(name) + length(value)), 0)`.as('total'))
+    .where('user_id', '=', userId);
+  if (path !== '/') query = query.where(inSubtree('path', path));
+  const row = await query.executeTakeFirstOrThrow();
+  return Number(row.total);
 }
 
 export async function forgetProperties(db: Db, userId: string, path: string): Promise<void> {

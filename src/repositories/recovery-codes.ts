@@ -29,13 +29,3 @@ export async function useRecoveryCodeHash(db: Db, userId: string, hash: string, 
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
-
-export async function countUnusedRecoveryCodes(db: Db, userId: string): Promise<number> {
-  const { n } = await db
-    .selectFrom('recovery_codes')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('used_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(n);
-}

@@ -1,5 +1,5 @@
 /**
- * Brute-force throttling rules (SPEC §3), over counters kept in the
+ * Brute-force throttling rules, over counters kept in the
  * database so every node sees the same state. Failures are counted per IP
  * and per (IP, username) with growing delays, and per account as
  * consecutive failed checks (NIST SP 800-63B): past the limit, only

@@ -4,7 +4,9 @@
  * navigation (GET/HEAD asking for text/html) so that client routes survive
  * a reload. It must never answer under another surface's prefix (`/api/`,
  * `/dav/`, the Nextcloud paths, public links, `/auth/`): unknown paths there
- * keep their own 404s. The files are public; nothing here reads a session.
+ * keep their own 404s. It also serves the documentation (docs/*.md, as
+ * plain text) that the interface links to. The files are public; nothing
+ * here reads a session.
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +26,11 @@ const OTHER_PREFIXES = ['/api/', '/auth/', ...RESERVED_PREFIXES];
  */
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** The repository's documentation, two levels above src/web-ui/ and dist/web-ui/ alike. */
+const DOCS_ROOT = fileURLToPath(new URL('../../docs/', import.meta.url));
+/** Only these names are served from it: lower-case Markdown files, no path. */
+const DOC_NAME = /^[a-z][a-z-]*\.md$/;
 
 /** The built files live here: a missing one is a 404, not a page. */
 const ASSETS = '/assets/';
@@ -58,6 +65,18 @@ export const webUi = fp(
     }
     const indexHtml = fs.readFileSync(indexFile);
     await app.register(webFiles, { root: WEB_ROOT });
+    // The documentation the interface links to (docs/sso.md from the SSO page), read as plain text.
+    const docs = new Set(fs.existsSync(DOCS_ROOT) ? fs.readdirSync(DOCS_ROOT).filter((name) => DOC_NAME.test(name)) : []);
+    app.get<{ Params: { name: string } }>('/docs/:name', (request, reply) => {
+      const { name } = request.params;
+      if (!docs.has(name)) return reply.callNotFound();
+      return reply
+        .type('text/plain; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', CONTENT_SECURITY_POLICY)
+        .header('cache-control', 'no-cache')
+        .send(fs.readFileSync(`${DOCS_ROOT}${name}`));
+    });
     // A callback hook, not a promise: it runs on every request of every surface.
     app.addHook('onRequest', (request, reply, done) => {
       if (!request.is404 || !isSpaNavigation(request)) {

@@ -3,7 +3,8 @@
  * in the user's space, refusing everything that could leave it or that the
  * file system cannot hold: `.` and `..` (also percent-encoded), encoded `/`,
  * backslashes, NUL and other control characters, names over 255 bytes and
- * paths over 4 KiB. Names are kept byte-exact (no Unicode normalisation), so
+ * paths over 4 KiB; and, for a name a request creates, characters that
+ * disguise or corrupt a name (`assertNewName`). Names are kept byte-exact (no Unicode normalisation), so
  * NFC and NFD names both round-trip. Also writes hrefs back.
  */
 import { SesameError } from '../errors.js';
@@ -41,6 +42,26 @@ function decodeName(raw: string): string {
     throw new SesameError('DAV_NAME_UNSUPPORTED', `A name may be at most ${MAX_NAME_BYTES} bytes long.`);
   }
   return name;
+}
+
+/**
+ * Characters a new name may not hold, beyond the controls every path
+ * refuses: C1 controls, the bidirectional embeddings, overrides and
+ * isolates that make a name read as another (`invoice\u202Etxt.exe`), and
+ * Unicode noncharacters. Names already on disk keep working (they can be
+ * read, renamed and deleted); no new one is made.
+ */
+const UNSAFE_IN_NEW_NAMES = /[\p{Cc}\p{Noncharacter_Code_Point}\u202A-\u202E\u2066-\u2069]/u;
+
+/** Refuses (400 DAV_NAME_UNSUPPORTED) a last name that a request would create. */
+export function assertNewName(segments: StorePath): void {
+  const name = segments[segments.length - 1];
+  if (name !== undefined && UNSAFE_IN_NEW_NAMES.test(name)) {
+    throw new SesameError(
+      'DAV_NAME_UNSUPPORTED',
+      'A new name cannot contain control characters, bidirectional overrides or isolates, or noncharacters.',
+    );
+  }
 }
 
 /** Parses an origin-form path (`/dav/a/b`, query removed) into the space's names. */

@@ -4,7 +4,9 @@
  * with its own limit), its own XML errors and caching headers, and the
  * surface's Basic authentication on every route (OPTIONS excepted, as
  * clients probe it before authenticating). Dispatches each verb to its
- * handler over the authenticated user's FileStore.
+ * handler over the authenticated user's FileStore. Every reply is
+ * sandboxed (Content-Security-Policy `sandbox`): a browser that renders an
+ * uploaded page renders it in an origin of its own, never as Sésame's.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SesameError, type ErrorCode } from '../errors.js';
@@ -25,6 +27,7 @@ import { lockResource, unlockResource } from './methods/lock.js';
 import { propfind } from './methods/propfind.js';
 import { proppatch } from './methods/proppatch.js';
 import { putResource } from './methods/put.js';
+import { discardRestOfBody } from './request-body.js';
 import { errorBody } from './xml-response.js';
 
 /** Verbs Fastify 5 no longer routes by default, with whether they carry a body. */
@@ -51,6 +54,9 @@ const HANDLERS: Record<string, DavHandler> = {
   LOCK: lockResource,
   UNLOCK: unlockResource,
 };
+
+/** Nothing served under /dav/ is a page of this origin: no script, no framing, an opaque origin. */
+export const DAV_CONTENT_SECURITY_POLICY = "sandbox; default-src 'none'; frame-ancestors 'none'";
 
 const ALLOW = ['OPTIONS', ...Object.keys(HANDLERS)].join(', ');
 const READ_METHODS = new Set(['GET', 'HEAD', 'PROPFIND', 'OPTIONS']);
@@ -93,6 +99,15 @@ export async function davSurface(app: FastifyInstance, options: DavSurfaceOption
   // Bodies stay streams: PUT writes them to disk, XML handlers read them with their own limit.
   app.addContentTypeParser('*', (_request, _payload, done) => done(null));
   app.setErrorHandler((error: FastifyError, request, reply) => sendDavError(request, reply, error));
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    reply.header('content-security-policy', DAV_CONTENT_SECURITY_POLICY);
+    done(null, payload);
+  });
+  // An answer sent before the body was all read (a refused PUT): the rest is dropped, up to a limit.
+  app.addHook('onResponse', (request, _reply, done) => {
+    discardRestOfBody(request.raw);
+    done();
+  });
   // Every path is routed for the verbs WebDAV serves (below): what reaches this handler is another method.
   app.setNotFoundHandler((request, reply) =>
     sendDavError(

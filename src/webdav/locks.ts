@@ -2,7 +2,8 @@
  * WebDAV locking rules (RFC 4918 §6, §7, §10.4): evaluating the If header,
  * refusing changes to locked resources whose token was not submitted,
  * creating locks without conflicts (serialised per user in the database, so
- * every process and node agrees), refreshing and removing them.
+ * every process and node agrees; at most MAX_LOCKS_PER_USER held, expired
+ * ones pruned), refreshing and removing them.
  */
 import crypto from 'node:crypto';
 import { SesameError } from '../errors.js';
@@ -13,10 +14,20 @@ import { etagOf } from './conditions.js';
 import { hrefOf, parseDavPath } from './dav-path.js';
 import { headerOf, type DavRequest } from './dav-request.js';
 import { parseIfHeader, submittedTokens, type IfList } from './if-header.js';
-import { deleteLock, extendLock, insertLock, locksAffecting, type DavLock } from '../repositories/dav-locks.js';
+import {
+  countActiveLocks,
+  deleteExpiredLocks,
+  deleteLock,
+  extendLock,
+  insertLock,
+  locksAffecting,
+  type DavLock,
+} from '../repositories/dav-locks.js';
 
 export const MAX_LOCK_SECONDS = 7 * 24 * 3600;
 export const DEFAULT_LOCK_SECONDS = 3600;
+/** Locks one user may hold at once: a drive holds a few per open document, never thousands. */
+export const MAX_LOCKS_PER_USER = 1000;
 
 export interface LockCheck {
   segments: StorePath;
@@ -118,6 +129,11 @@ export async function createLock(dav: DavRequest, request: NewLock): Promise<Dav
     const existing = await locksAffecting(trx, dav.userId, key, now, request.depth === 'infinity');
     if (existing.some((other) => other.scope === 'exclusive' || request.scope === 'exclusive')) {
       throw new SesameError('DAV_LOCKED', 'This resource is already locked.');
+    }
+    // Rows are the user's to keep bounded: expired ones go, and no more than the cap are held.
+    await deleteExpiredLocks(trx, dav.userId, now);
+    if ((await countActiveLocks(trx, dav.userId, now)) >= MAX_LOCKS_PER_USER) {
+      throw new SesameError('DAV_INSUFFICIENT_STORAGE', `You may hold at most ${MAX_LOCKS_PER_USER} locks; unlock some first.`);
     }
     await insertLock(trx, dav.userId, lock, now);
   });

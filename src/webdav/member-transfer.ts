@@ -9,12 +9,13 @@
  * caller's (methods/copy-move.ts).
  */
 import { isSesameError } from '../errors.js';
-import type { FileStat, FileStore, StorePath } from '../files/file-store.js';
+import type { FileStat, StorePath } from '../files/file-store.js';
 import { pathKey } from '../files/space-path.js';
 import { deleteLocksUnder } from '../repositories/dav-locks.js';
-import { transferProperties } from '../repositories/dav-properties.js';
+import { propertyCharacters, transferProperties } from '../repositories/dav-properties.js';
 import { moveFileIds } from '../repositories/file-ids.js';
 import { hrefOf } from './dav-path.js';
+import { commitUnderQuota } from './quota.js';
 import type { DavRequest } from './dav-request.js';
 import { removeSubtree, removeUnlocked } from './methods/delete-mkcol.js';
 import type { Refusal } from './xml-response.js';
@@ -42,16 +43,22 @@ export async function transferWhole(dav: DavRequest, from: StorePath, to: StoreP
     await moveFileIds(db, dav.userId, fromKey, toKey);
     await deleteLocksUnder(db, dav.userId, fromKey, clock.now());
   } else {
-    await dav.store.copy(from, to);
+    await dav.store.copy(from, to, await commitUnderQuota(dav, null));
     await transferProperties(db, dav.userId, fromKey, toKey, true);
   }
 }
 
-/** Bytes of the files in a subtree. */
-export async function subtreeBytes(store: FileStore, segments: StorePath, stat: FileStat): Promise<number> {
-  if (!stat.isDirectory) return stat.size;
-  let total = 0;
-  for (const entry of await store.list(segments)) total += await subtreeBytes(store, [...segments, entry.name], entry.stat);
+/** What a subtree takes in the space: its files' bytes (walked with a list, never recursion) and its dead properties. */
+export async function subtreeBytes(dav: DavRequest, segments: StorePath, stat: FileStat): Promise<number> {
+  let total = await propertyCharacters(dav.services.db, dav.userId, pathKey(segments));
+  if (!stat.isDirectory) return total + stat.size;
+  const folders: StorePath[] = [segments];
+  for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+    for (const entry of await dav.store.list(folder)) {
+      if (entry.stat.isDirectory) folders.push([...folder, entry.name]);
+      else total += entry.stat.size;
+    }
+  }
   return total;
 }
 
@@ -105,7 +112,7 @@ async function transferMember(
   // A folder kept in the destination because it holds locked members; its locked members are reported.
   const kept = await dav.store.stat(to);
   if (kept && !(stat.isDirectory && kept.isDirectory)) return false;
-  const bytes = plan.budget === null ? 0 : await subtreeBytes(dav.store, from, stat);
+  const bytes = plan.budget === null ? 0 : await subtreeBytes(dav, from, stat);
   const fits = plan.budget === null || bytes <= plan.budget.left;
   const blocked = holdsAny(plan.lockedInDestination, toKey) || (plan.move && holdsAny(plan.lockedInSource, fromKey));
   if (!kept && !blocked && (fits || !stat.isDirectory)) {

@@ -1,8 +1,12 @@
 /**
  * Reads a WebDAV request body (PROPFIND, PROPPATCH, LOCK) as XML: at most
  * 1 MiB, strict and namespace-aware (saxes), refusing any DTD (so no
- * external entity and no entity expansion: billion laughs cannot start).
- * Returns a small element tree; text outside elements is dropped.
+ * external entity and no entity expansion: billion laughs cannot start),
+ * at most MAX_XML_DEPTH levels deep and MAX_XML_ELEMENTS elements, so that
+ * parsing costs time linear in the body (saxes looks a namespace prefix up
+ * through every open element: unbounded nesting made that quadratic).
+ * Returns a small element tree; text outside elements is dropped. Nothing
+ * here, nor anything that walks the tree, recurses on the client's nesting.
  */
 import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
@@ -10,6 +14,15 @@ import { SesameError } from '../errors.js';
 
 export const MAX_XML_BYTES = 1024 * 1024;
 export const DAV_NS = 'DAV:';
+/**
+ * RFC 4918 bodies need four levels (propertyupdate, set, prop, the
+ * property); the rest is for a dead property's value, which real clients
+ * keep flat or a few levels deep. libxml2 stops at 256; 64 leaves a value
+ * 60 levels and keeps the parser's per-element prefix lookup short.
+ */
+export const MAX_XML_DEPTH = 64;
+/** A PROPFIND names a few dozen properties, a PROPPATCH sets as many: far below this. */
+export const MAX_XML_ELEMENTS = 10_000;
 
 export interface XmlElement {
   ns: string;
@@ -25,8 +38,9 @@ function xmlInvalid(detail: string): SesameError {
 }
 
 /**
- * The whole body, refused past `limit` bytes. The rest is drained and
- * dropped, not read into memory, so the refusal still reaches the client.
+ * The whole body, refused past `limit` bytes. The rest is left to the
+ * surface, which reads and drops a bounded amount of it once the refusal
+ * is sent (request-body.ts), never into memory.
  */
 export function readBody(body: Readable, limit = MAX_XML_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -37,7 +51,7 @@ export function readBody(body: Readable, limit = MAX_XML_BYTES): Promise<Buffer>
       if (size <= limit) return void chunks.push(chunk);
       body.off('data', onData);
       body.off('end', onEnd);
-      body.resume();
+      body.pause();
       reject(new SesameError('DAV_BODY_TOO_LARGE', `An XML request body may be at most ${limit} bytes.`));
     };
     const onEnd = () => resolve(Buffer.concat(chunks));
@@ -60,6 +74,15 @@ export function parseXml(bytes: Buffer): XmlElement | null {
   const parser = new SaxesParser({ xmlns: true, position: false });
   const stack: XmlElement[] = [];
   let root: XmlElement | null = null;
+  let open = 0;
+  let elements = 0;
+  // Counted as each tag starts, before saxes resolves its namespace: the refusal costs nothing more.
+  parser.on('opentagstart', () => {
+    open++;
+    elements++;
+    if (open > MAX_XML_DEPTH) throw xmlInvalid(`elements may be nested at most ${MAX_XML_DEPTH} levels deep`);
+    if (elements > MAX_XML_ELEMENTS) throw xmlInvalid(`a body may hold at most ${MAX_XML_ELEMENTS} elements`);
+  });
   parser.on('error', (error) => {
     throw xmlInvalid(error.message.replace(/^undefined:/, '').trim());
   });
@@ -84,6 +107,7 @@ export function parseXml(bytes: Buffer): XmlElement | null {
     stack.push(element);
   });
   parser.on('closetag', () => {
+    open--;
     stack.pop();
   });
   const onText = (value: string) => {
@@ -109,8 +133,4 @@ export function childElements(element: XmlElement): XmlElement[] {
 
 export function child(element: XmlElement, ns: string, local: string): XmlElement | undefined {
   return childElements(element).find((e) => e.ns === ns && e.local === local);
-}
-
-export function textOf(element: XmlElement): string {
-  return element.children.map((node) => (typeof node === 'string' ? node : textOf(node))).join('');
 }

@@ -20,7 +20,8 @@ export function openTag(ns: string, local: string): { open: string; close: strin
   return { open: `<${local} xmlns="${escapeXml(ns)}"`, close: `</${local}>` };
 }
 
-function serializeElement(element: XmlElement): string {
+/** The start tag of an element (with its namespace declarations and attributes), and its end tag. */
+function elementTags(element: XmlElement): { start: string; end: string } {
   const tag = openTag(element.ns, element.local);
   let prefixes = 0;
   const attributes = element.attributes
@@ -30,14 +31,33 @@ function serializeElement(element: XmlElement): string {
       return ` xmlns:${prefix}="${escapeXml(a.ns)}" ${prefix}:${a.local}="${escapeXml(a.value)}"`;
     })
     .join('');
-  const inner = serializeNodes(element.children);
   const open = element.ns === 'DAV:' ? `${tag.open} xmlns:D="DAV:"` : tag.open;
-  return inner === '' ? `${open}${attributes}/>` : `${open}${attributes}>${inner}${tag.close}`;
+  return element.children.length === 0
+    ? { start: `${open}${attributes}/>`, end: '' }
+    : { start: `${open}${attributes}>`, end: tag.close };
 }
 
-/** XML of a node list (a dead property's value), self-contained in its namespaces. */
+/**
+ * XML of a node list (a dead property's value), self-contained in its
+ * namespaces. Walks the tree with its own stack, never by recursion, so no
+ * nesting can exhaust the call stack.
+ */
 export function serializeNodes(nodes: XmlNode[]): string {
-  return nodes.map((node) => (typeof node === 'string' ? escapeXml(node) : serializeElement(node))).join('');
+  const out: string[] = [];
+  // Each entry: a node still to write, or an end tag to write once its children are done.
+  const pending: (XmlNode | { end: string })[] = [...nodes].reverse();
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (typeof next === 'string') out.push(escapeXml(next));
+    else if ('end' in next) out.push(next.end);
+    else {
+      const { start, end } = elementTags(next);
+      out.push(start);
+      if (end === '') continue;
+      pending.push({ end });
+      for (let i = next.children.length - 1; i >= 0; i--) pending.push(next.children[i]!);
+    }
+  }
+  return out.join('');
 }
 
 /** `<D:error>` body for a refused precondition (RFC 4918 §16). */

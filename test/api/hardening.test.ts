@@ -2,8 +2,8 @@
  * The hardening after the security review, over real HTTP on SQLite and
  * PostgreSQL (ManualClock, no sleeping):
  * - parallel guesses of a primary password (web sign-in and Basic auth) are
- *   reserved in the throttle counters before argon2 runs, so 30 at once get
- *   exactly 5 checks; a TOTP_REQUIRED answer is not a failure; a reserved
+ *   reserved in the throttle counters before argon2 runs (at production
+ *   cost, as long as in production), so 30 at once get exactly 5 checks; a TOTP_REQUIRED answer is not a failure; a reserved
  *   success resets the (IP, user) and account counters, not the IP's;
  * - an address blocked by failures over many usernames (a shared NAT) still
  *   lets in users who signed in from it before;
@@ -17,7 +17,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, ManualClock, startServer, type TestServer } from '../helpers/server.js';
+import { DIALECTS, ManualClock, addUser, startServer, type TestServer } from '../helpers/server.js';
 import { basic, request, signIn, type HttpReply, type Session } from '../helpers/http.js';
 import { setTotpSecret } from '../../src/accounts/users.js';
 import { currentTotpCode, generateTotpSecret } from '../../src/accounts/totp.js';
@@ -124,7 +124,8 @@ for (const dialect of DIALECTS) {
 
     describe('parallel guesses of a primary password', () => {
       it(`checks only ${PER_IP_USER.free} of ${PARALLEL} parallel wrong sign-ins for one user from one address (INVALID_CREDENTIALS) and answers the other ${PARALLEL - PER_IP_USER.free} THROTTLED with Retry-After`, async () => {
-        await userWithSession(server, 'par-signin');
+        // At production cost, the checks overlap as long as they do in production.
+        await addUser(server, 'par-signin', PASSWORD, 'user', { productionArgon2: true });
         const ip = freshIp();
         const replies = await Promise.all(
           Array.from({ length: PARALLEL }, (_, i) =>
@@ -148,7 +149,7 @@ for (const dialect of DIALECTS) {
       });
 
       it(`checks only ${PER_IP_USER.free} of ${PARALLEL} parallel wrong primary passwords over Basic auth (401) and answers the other ${PARALLEL - PER_IP_USER.free} with 429, when the policy allows the primary password`, async () => {
-        await userWithSession(server, 'par-basic');
+        await addUser(server, 'par-basic', PASSWORD, 'user', { productionArgon2: true });
         const ip = freshIp();
         await setPolicy({ allowPrimaryPasswordOverBasic: true });
         let replies: HttpReply[];

@@ -1,5 +1,5 @@
 /**
- * No secret ever reaches the logs (SPEC §3, issue 2): a real server on each
+ * No secret ever reaches the logs: a real server on each
  * dialect logs into a collecting stream through a full scenario — sign-in,
  * app passwords created, used over Basic, refused (wrong secret, wrong
  * application, secret in a query string), renamed, assigned, deleted,

@@ -1,6 +1,8 @@
 /**
  * Concurrent changes on one account, on SQLite and PostgreSQL: a password
- * change, a disabling or a revocation shuts out whoever raced it; audit
+ * change, a disabling or a revocation shuts out whoever raced it (the racing
+ * sign-ins check a password hashed at production cost, so that they take as
+ * long as in production); audit
  * pages lose nothing; the audit actor is the account, never the client.
  */
 import { describe, it, before, after } from 'node:test';
@@ -50,7 +52,8 @@ for (const dialect of DIALECTS) {
     }
 
     it('accepts, after PUT /me/password returns, no session but the caller’s, however many sign-ins with the old password raced it', async () => {
-      const user = await addUser(server, 'racer', PASSWORD);
+      // At production cost, each racing sign-in checks the old password as long as it does in production.
+      const user = await addUser(server, 'racer', PASSWORD, 'user', { productionArgon2: true });
       const caller = await openSession(server, user.id);
       const { cookies, stop } = signInLoops('racer', 9);
       // Race from the first session opened with the old password (a fixed pause may open none on a loaded machine).
@@ -93,7 +96,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('accepts, after an administrator disables the account, none of the sessions or app passwords that raced the disabling', async () => {
-      const user = await addUser(server, 'disabled-racer', PASSWORD);
+      const user = await addUser(server, 'disabled-racer', PASSWORD, 'user', { productionArgon2: true });
       const open = await openSession(server, user.id);
       const { cookies, stop } = signInLoops('disabled-racer', 11);
       let creating = true;

@@ -5,6 +5,7 @@
  * under test.
  */
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import type { TestServer } from '../helpers/server.js';
 import { addUser } from '../helpers/server.js';
 import { basic, request, signIn, type HttpReply, type HttpRequest, type Session } from '../helpers/http.js';
@@ -80,15 +81,59 @@ export async function countRows(server: TestServer, table: Table): Promise<numbe
   return Number(n);
 }
 
+/** Column names of each table, read once per database. */
+const columnsByDb = new WeakMap<object, Map<Table, string[]>>();
+
+async function sqliteColumns(server: TestServer, table: Table): Promise<string[]> {
+  const db = server.server.services.db;
+  let byTable = columnsByDb.get(db);
+  if (!byTable) columnsByDb.set(db, (byTable = new Map()));
+  let columns = byTable.get(table);
+  if (!columns) {
+    const rows = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
+    columns = rows.rows.map((row) => row.name);
+    byTable.set(table, columns);
+  }
+  return columns;
+}
+
+/**
+ * Every row of the given tables, each table as one text (one line per row,
+ * every column, lines sorted), made by the database in one statement: as
+ * exact as `snapshot`, at a fraction of its cost (one round trip, no row
+ * decoded), which is what assertUnchanged compares.
+ */
+export async function tableContents(server: TestServer, tables: Table[] = STATE_TABLES): Promise<Record<string, string>> {
+  const db = server.server.services.db;
+  const contents: ReturnType<typeof sql>[] = [];
+  for (const table of tables) {
+    const name = sql.id(table);
+    if (server.databaseUrl === undefined) {
+      const columns = await sqliteColumns(server, table);
+      const row = sql.join(
+        columns.map((column) => sql`quote(${sql.id(column)})`),
+        sql` || ',' || `,
+      );
+      contents.push(
+        sql`(select coalesce(group_concat(r, char(10) order by r), '') from (select ${row} as r from ${name})) as ${name}`,
+      );
+    } else {
+      contents.push(sql`(select coalesce(string_agg(t::text, chr(10) order by t::text), '') from ${name} t) as ${name}`);
+    }
+  }
+  const result = await sql<Record<string, string>>`select ${sql.join(contents)}`.execute(db);
+  return result.rows[0]!;
+}
+
 /** Runs `action` and asserts that the given tables hold exactly the same rows afterwards. */
 export async function assertUnchanged<T>(
   server: TestServer,
   action: () => Promise<T>,
   tables: Table[] = STATE_TABLES,
 ): Promise<T> {
-  const before = await snapshot(server, tables);
+  const before = await tableContents(server, tables);
   const result = await action();
-  assert.deepEqual(await snapshot(server, tables), before, 'the database changed');
+  assert.deepEqual(await tableContents(server, tables), before, 'the database changed');
   return result;
 }
 

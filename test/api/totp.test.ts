@@ -14,7 +14,7 @@ import { DIALECTS, ManualClock, addUser, startServer, type TestServer } from '..
 import { basic, request, signIn, type HttpReply, type Session } from '../helpers/http.js';
 import { currentTotpCode, generateTotpSecret } from '../../src/accounts/totp.js';
 import { setTotpSecret } from '../../src/accounts/users.js';
-import { hashPassword } from '../../src/accounts/primary-password.js';
+import { argon2CostOf, hashPassword } from '../../src/accounts/primary-password.js';
 import { insertUserIfNameFree } from '../../src/repositories/users.js';
 import {
   PASSWORD,
@@ -381,7 +381,7 @@ for (const dialect of DIALECTS) {
             usernameKey: 't-rule-sso',
             role: 'user',
             authSource: 'oidc',
-            passwordHash: await hashPassword(PASSWORD),
+            passwordHash: await hashPassword(PASSWORD, argon2CostOf(services)),
             sealedTotpSecret: null,
             totpLastStep: null,
             sealedPendingTotpSecret: null,

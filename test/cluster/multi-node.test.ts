@@ -1,6 +1,6 @@
 /**
  * Several server nodes on one PostgreSQL database with one shared key
- * (SPEC §5): what one node does — create, delete, change a password,
+ * (the deployment past one machine): what one node does — create, delete, change a password,
  * throttle an address, disable a user or enable them again, sign in — holds
  * on the other at the very next request; and a node holding a different key
  * refuses to start, saying so without revealing any key.

@@ -8,9 +8,10 @@ import { loadConfig } from '../../src/config/config.js';
 import { buildServer } from '../../src/server.js';
 import { createUser } from '../../src/accounts/users.js';
 import { createAppPassword } from '../../src/app-passwords/store.js';
+import { TEST_ARGON2_COST } from './server.js';
 
 const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '8080', LOG_LEVEL: 'silent' });
-const server = await buildServer({ config });
+const server = await buildServer({ config, argon2CostForTests: TEST_ARGON2_COST });
 const actor = { userId: null, name: 'test', ip: '', client: '' };
 const user = await createUser(server.services, { username: 'alice', password: 'correct horse battery', role: 'user' }, actor);
 const { secret } = await createAppPassword(server.services, user.id, { name: 'drive', application: 'webdav' }, actor, 'cli');

@@ -2,7 +2,9 @@
  * Starts real Sésame servers for tests: on SQLite (a fresh data directory)
  * or on the throwaway PostgreSQL cluster of the test run (a fresh database
  * per server unless one is shared to make several nodes), listening on
- * 127.0.0.1 with a random port.
+ * 127.0.0.1 with a random port. Their primary passwords are real argon2id
+ * hashes at a cheap cost, unless a test of the primary password itself asks
+ * for production's.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -18,6 +20,7 @@ import type { Clock } from '../../src/context.js';
 import type { Timeouts } from '../../src/http/timeouts.js';
 import type { DatabaseLimits } from '../../src/db/limits.js';
 import { createUser } from '../../src/accounts/users.js';
+import { PRODUCTION_ARGON2_COST, type Argon2Cost } from '../../src/accounts/primary-password.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type DialectName = (typeof DIALECTS)[number];
@@ -42,6 +45,13 @@ export async function createPostgresDatabase(): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/**
+ * The argon2id cost of test servers: still argon2id, at about a thousandth
+ * of production's CPU (a hash in well under a millisecond instead of about
+ * 170 ms), for the many tests that create users but are not about argon2.
+ */
+export const TEST_ARGON2_COST: Argon2Cost = Object.freeze({ memoryCost: 256, timeCost: 1, parallelism: 1 });
 
 export function tempDir(prefix = 'sesame-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -70,6 +80,12 @@ export interface TestServerOptions {
   port?: number;
   /** Adds routes or plugins to the server before it listens. */
   beforeListen?: (server: Server) => void;
+  /**
+   * Hash at production's argon2id cost, the server built as production builds
+   * it (without argon2CostForTests): for tests of the primary password itself.
+   * TEST_ARGON2_COST otherwise.
+   */
+  productionArgon2?: boolean;
 }
 
 export interface TestServer {
@@ -104,6 +120,7 @@ export async function startServer(options: TestServerOptions): Promise<TestServe
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
       ...(options.databaseLimits ? { databaseLimits: options.databaseLimits } : {}),
       ...(options.allowLoopbackHttpIssuer ? { allowLoopbackHttpIssuerForTests: true } : {}),
+      ...(options.productionArgon2 ? {} : { argon2CostForTests: TEST_ARGON2_COST }),
     });
   } catch (error) {
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -163,12 +180,19 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Creates a local account directly through the domain (test set-up, not under test). */
+/**
+ * Creates a local account directly through the domain (test set-up, not
+ * under test), its password hashed at the server's cost, or at production's
+ * for a test whose subject is the argon2 check itself.
+ */
 export async function addUser(
   server: TestServer,
   username: string,
   password = 'correct horse battery',
   role: 'admin' | 'user' = 'user',
+  options: { productionArgon2?: boolean } = {},
 ) {
-  return createUser(server.server.services, { username, password, role }, { userId: null, name: 'test', ip: '', client: '' });
+  const services = server.server.services;
+  const ctx = options.productionArgon2 ? { ...services, argon2Cost: PRODUCTION_ARGON2_COST } : services;
+  return createUser(ctx, { username, password, role }, { userId: null, name: 'test', ip: '', client: '' });
 }

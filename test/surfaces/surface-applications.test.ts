@@ -1,5 +1,5 @@
 /**
- * A surface accepts a set of applications (SPEC §2): the share API's
+ * A surface accepts a set of applications: the share API's
  * surface, mounted here on a probe route, takes passwords assigned to
  * `outlook` or `sync`, refuses one assigned to `webdav` with the uniform
  * 401, and binds an unassigned password to its declared binding application

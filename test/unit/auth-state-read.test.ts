@@ -12,7 +12,7 @@ import { createUser } from '../../src/accounts/users.js';
 import { createAppPassword, revokeAppPassword } from '../../src/app-passwords/store.js';
 import { CLI_ACTOR } from '../../src/audit/audit-log.js';
 import { systemClock, type Context } from '../../src/context.js';
-import { createPostgresDatabase, DIALECTS, tempDir } from '../helpers/server.js';
+import { createPostgresDatabase, DIALECTS, TEST_ARGON2_COST, tempDir } from '../helpers/server.js';
 
 for (const dialect of DIALECTS) {
   describe(`the auth-state version read (${dialect})`, () => {
@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
         databaseUrl: dialect === 'postgres' ? await createPostgresDatabase() : undefined,
         dataDir,
       });
-      ctx = { db, key: createServerKey(crypto.randomBytes(32)), clock: systemClock };
+      ctx = { db, key: createServerKey(crypto.randomBytes(32)), clock: systemClock, argon2Cost: TEST_ARGON2_COST };
       userId = (await createUser(ctx, { username: 'alice', password: 'correct horse battery', role: 'user' }, CLI_ACTOR)).id;
     });
 

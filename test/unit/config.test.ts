@@ -171,3 +171,69 @@ describe('loadConfig: logs and metrics', () => {
     });
   }
 });
+
+describe('loadConfig: the blob store (S3_*)', () => {
+  const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  const S3 = {
+    S3_ENDPOINT: 'http://127.0.0.1:7480',
+    S3_BUCKET: 'sesame-files',
+    S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    S3_SECRET_ACCESS_KEY: SECRET,
+  };
+
+  it('keeps the local disk when no S3_* variable is set (or all are empty)', () => {
+    assert.deepEqual(loadConfig({}, CWD).blobStore, { kind: 'local' });
+    assert.deepEqual(loadConfig({ S3_BUCKET: '', S3_ENDPOINT: '' }, CWD).blobStore, { kind: 'local' });
+  });
+
+  it('reads an S3-compatible store: endpoint, bucket, region us-east-1 by default, the key pair, path style with an endpoint', () => {
+    const store = loadConfig(S3, CWD).blobStore;
+    assert.equal(store.kind, 's3');
+    if (store.kind !== 's3') return;
+    assert.equal(store.endpoint?.href, 'http://127.0.0.1:7480/');
+    assert.equal(store.bucket, 'sesame-files');
+    assert.equal(store.region, 'us-east-1');
+    assert.deepEqual(store.credentials, { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: SECRET });
+    assert.equal(store.forcePathStyle, true);
+  });
+
+  it('reads AWS S3 itself (no endpoint: virtual-hosted style, credentials from the SDK when no key pair is given)', () => {
+    const store = loadConfig({ S3_BUCKET: 'my.bucket-1', S3_REGION: 'eu-west-3' }, CWD).blobStore;
+    assert.deepEqual(store, {
+      kind: 's3',
+      endpoint: null,
+      bucket: 'my.bucket-1',
+      region: 'eu-west-3',
+      credentials: null,
+      forcePathStyle: false,
+    });
+    const forced = loadConfig({ ...S3, S3_FORCE_PATH_STYLE: 'false' }, CWD).blobStore;
+    assert.equal(forced.kind === 's3' && forced.forcePathStyle, false);
+  });
+
+  const invalid: [Record<string, string>, string][] = [
+    [{ S3_ENDPOINT: 'http://127.0.0.1:7480' }, 'S3_BUCKET'],
+    [{ ...S3, S3_BUCKET: 'Upper_Case' }, 'S3_BUCKET'],
+    [{ ...S3, S3_BUCKET: 'ab' }, 'S3_BUCKET'],
+    [{ ...S3, S3_ENDPOINT: 'ftp://store' }, 'S3_ENDPOINT'],
+    [{ ...S3, S3_ENDPOINT: 'not a url' }, 'S3_ENDPOINT'],
+    [{ ...S3, S3_REGION: 'Paris 1' }, 'S3_REGION'],
+    [{ ...S3, S3_FORCE_PATH_STYLE: 'yes' }, 'S3_FORCE_PATH_STYLE'],
+    [{ S3_BUCKET: 'b-1', S3_ACCESS_KEY_ID: 'AKIA' }, 'S3_SECRET_ACCESS_KEY'],
+    [{ S3_BUCKET: 'b-1', S3_SECRET_ACCESS_KEY: SECRET }, 'S3_ACCESS_KEY_ID'],
+    [{ ...S3, S3_SECRET_ACCESS_KEY: 'has space' }, 'S3_SECRET_ACCESS_KEY'],
+  ];
+  for (const [env, variable] of invalid) {
+    it(`refuses ${JSON.stringify(env)} naming ${variable}`, () => {
+      const error = configError(env);
+      assert.ok(error.message.includes(variable), `message does not name ${variable}: ${error.message}`);
+    });
+  }
+
+  it('never echoes the secret access key, nor credentials in S3_ENDPOINT', () => {
+    const spaced = `${SECRET} x`;
+    assert.ok(!configError({ ...S3, S3_SECRET_ACCESS_KEY: spaced }).message.includes(SECRET));
+    const error = configError({ ...S3, S3_ENDPOINT: `http://AKIA:${SECRET}@127.0.0.1:7480/?x=1` });
+    assert.ok(!error.message.includes(SECRET) && !error.message.includes('AKIA'), error.message);
+  });
+});

@@ -1,4 +1,4 @@
-// Unit tests of app-password expiry (SPEC §3 "Lifetime", S4): the policy
+// Unit tests of app-password expiry: the policy
 // lifetime or a shorter whole number of days, kept to the second, and the
 // date format of the help page (`2025-09-06T11:40:22+00:00`).
 import { describe, it } from 'node:test';

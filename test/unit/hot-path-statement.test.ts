@@ -15,7 +15,7 @@ import { createUser } from '../../src/accounts/users.js';
 import { createAppPassword, revokeAppPassword } from '../../src/app-passwords/store.js';
 import { CLI_ACTOR } from '../../src/audit/audit-log.js';
 import { systemClock, type Context } from '../../src/context.js';
-import { createPostgresDatabase, tempDir } from '../helpers/server.js';
+import { TEST_ARGON2_COST, createPostgresDatabase, tempDir } from '../helpers/server.js';
 
 const POOL_SIZE = 10;
 const KEYS = { ip: 'ip:192.0.2.1', ipUser: 'ip-user:192.0.2.1:alice', account: 'account:alice' };
@@ -28,7 +28,7 @@ describe('the hot-path statement (postgres)', () => {
 
   before(async () => {
     db = await openDatabase({ databaseUrl: await createPostgresDatabase(), dataDir: tempDir('sesame-hot-') });
-    ctx = { db, key: createServerKey(crypto.randomBytes(32)), clock: systemClock };
+    ctx = { db, key: createServerKey(crypto.randomBytes(32)), clock: systemClock, argon2Cost: TEST_ARGON2_COST };
     const user = await createUser(ctx, { username: 'alice', password: 'correct horse battery', role: 'user' }, CLI_ACTOR);
     const created = await createAppPassword(ctx, user.id, { name: 'Drive', application: 'webdav' }, CLI_ACTOR, 'cli');
     passwordId = created.appPassword.id;

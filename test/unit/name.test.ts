@@ -1,4 +1,4 @@
-// Unit tests of app-password name validation (SPEC S3): trimmed, NFC,
+// Unit tests of app-password name validation (the help page's "Nom de la connexion"): trimmed, NFC,
 // 1–64 Unicode code points, no control or line/paragraph separator
 // characters, and a case-insensitive key for duplicate detection.
 import { describe, it } from 'node:test';

@@ -1,8 +1,9 @@
 /**
  * The check behind every WebDAV GET (files/opened-path.ts): what an open
  * descriptor really names. A file removed between its open and the check
- * (a GET racing a DELETE) is told apart from a link followed on the way, so
- * the GET answers 404 rather than the 403 of a refused link.
+ * (a GET racing a DELETE or an overwrite) is told apart from a link followed
+ * on the way, so the GET serves the version it opened rather than the 403 of
+ * a refused link.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -1,4 +1,4 @@
-// Unit tests of the app-password secret generator (SPEC §3): the 89-symbol
+// Unit tests of the app-password secret generator: the 89-symbol
 // alphabet, the length, the four character classes, that a draw missing a
 // class is thrown away whole, and that real crypto draws are uniform over the
 // valid secrets (chi-square against the exact expected frequencies).

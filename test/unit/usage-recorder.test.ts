@@ -16,7 +16,7 @@ import { createUser } from '../../src/accounts/users.js';
 import { createAppPassword } from '../../src/app-passwords/store.js';
 import { SYSTEM_ACTOR } from '../../src/audit/audit-log.js';
 import type { Context } from '../../src/context.js';
-import { DIALECTS, ManualClock, createPostgresDatabase, tempDir } from '../helpers/server.js';
+import { DIALECTS, ManualClock, TEST_ARGON2_COST, createPostgresDatabase, tempDir } from '../helpers/server.js';
 
 const T0 = Date.UTC(2026, 0, 15, 9, 30, 0);
 
@@ -55,7 +55,12 @@ for (const dialect of DIALECTS) {
       dataDir = tempDir('sesame-usage-');
       const databaseUrl = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
       db = await openDatabase({ databaseUrl, dataDir, onQuery: (event) => statements.push(event.query.sql.trim()) });
-      ctx = { db, key: createServerKey(crypto.randomBytes(32)), clock: new ManualClock(T0 - 86_400_000) };
+      ctx = {
+        db,
+        key: createServerKey(crypto.randomBytes(32)),
+        clock: new ManualClock(T0 - 86_400_000),
+        argon2Cost: TEST_ARGON2_COST,
+      };
       userId = (await createUser(ctx, { username: 'alice', password: 'correct horse battery', role: 'user' }, SYSTEM_ACTOR)).id;
     });
     after(async () => {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { signIn } from '../helpers/http.js';
 import type { TestServer } from '../helpers/server.js';
-import { assertAccessible, launchBrowser, newPage } from '../helpers/browser.js';
+import { assertAccessible, launchBrowser, newPage, screenshotPath } from '../helpers/browser.js';
 import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './support.js';
 
 describe('web: connecting a client', () => {
@@ -68,6 +68,8 @@ describe('web: connecting a client', () => {
     await card.getByText('Comment se connecter').click();
     assert.equal(await card.getByLabel("Adresse à saisir dans l'application").inputValue(), davUrl);
     await assertAccessible(page, 'a card with « Comment se connecter » open');
+    const shot = screenshotPath('connect-panel.png');
+    if (shot) await card.screenshot({ path: shot });
     await page.context().close();
   });
 

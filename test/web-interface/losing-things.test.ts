@@ -30,11 +30,11 @@ describe('web: nothing lost without warning', () => {
     const session = await signIn(server.url, 'rita', PASSWORD);
     const created = await session.call('/api/v1/app-passwords', {
       method: 'POST',
-      body: { name: 'rclone du NAS', application: 'webdav' },
+      body: { name: 'rclone du NAS', application: 'sync' },
     });
     const secret = created.json.password as string;
     const use = () =>
-      request(server.url, '/api/v1/forward-auth/webdav', {
+      request(server.url, '/api/v1/forward-auth/sync', {
         headers: { ...basic('rita', secret), 'user-agent': 'rclone/v1.60.0' },
       });
     assert.equal((await use()).status, 204);
@@ -45,22 +45,22 @@ describe('web: nothing lost without warning', () => {
     await card.getByRole('button', { name: 'Configurer' }).click();
     const dialog = page.getByRole('dialog', { name: 'Configurer « rclone du NAS »' });
     const application = dialog.getByLabel('Application');
-    await application.selectOption({ label: 'Connecteur Outlook' });
+    await application.selectOption({ label: 'Lecteur réseau WebDAV' });
     const warning = dialog.locator('#configure-cut-off');
-    await warning.getByText('Ce mot de passe est utilisé par « Lecteur réseau WebDAV »').waitFor();
+    await warning.getByText('Ce mot de passe est utilisé par « Client de synchronisation »').waitFor();
     await warning.getByText('rclone/v1.60.0').waitFor();
     assert.match((await application.getAttribute('aria-describedby')) ?? '', /configure-cut-off/);
     await assertAccessible(page, 'the Configurer dialog warning of a cut-off');
     // Back to its own application: nothing would stop, nothing is said.
-    await application.selectOption({ label: 'Lecteur réseau WebDAV' });
+    await application.selectOption({ label: "Client de synchronisation (rien à connecter pour l'instant)" });
     await warning.waitFor({ state: 'detached' });
-    await application.selectOption({ label: 'Connecteur Outlook' });
+    await application.selectOption({ label: 'Lecteur réseau WebDAV' });
     await dialog.getByRole('button', { name: 'Enregistrer' }).click();
-    await card.getByText('Mot de passe - Connecteur Outlook').waitFor();
+    await card.getByText('Mot de passe - Lecteur réseau WebDAV').waitFor();
 
     assert.equal((await use()).status, 401);
     await page.getByRole('tab', { name: 'Connexions récentes' }).click();
-    const refused = page.locator('li.connection.failure', { hasText: 'rclone/v1.60.0' });
+    const refused = page.locator('li.connection.failure', { hasText: 'rclone 1.60' });
     await refused.getByText("Mot de passe d'application « rclone du NAS »").waitFor();
     await refused
       .getByText("ce mot de passe est affecté à une autre application que celle qui l'a utilisé", { exact: false })

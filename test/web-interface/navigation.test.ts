@@ -64,7 +64,7 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.goForward();
     await page.getByRole('tab', { name: "Mot de passe d'application", selected: true }).waitFor();
 
-    await page.getByRole('button', { name: 'Compte de erin' }).click();
+    await page.getByRole('button', { name: "Compte d'erin" }).click();
     await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
     await page.getByRole('heading', { name: 'Connexion' }).waitFor();
     await page.goto(`${server.url}/settings/connections/recent`);
@@ -136,11 +136,11 @@ describe('web: languages, URLs, sessions and administration', () => {
 
     const page = await newPage(browser);
     await openSignedIn(page, server, 'admin1');
-    await page.getByRole('button', { name: 'Compte de admin1' }).click();
+    await page.getByRole('button', { name: "Compte d'admin1" }).click();
     await page.getByRole('menuitem', { name: 'Administration' }).click();
     await page.getByRole('heading', { name: 'Utilisateurs' }).waitFor();
     await assertAccessible(page, 'the users screen');
-    await page.getByRole('link', { name: 'Mots de passe de erin' }).click();
+    await page.getByRole('link', { name: "Mots de passe d'erin" }).click();
     const card = page.locator('li.app-password', { hasText: 'Révoqué par admin' });
     await assertAccessible(page, "a user's passwords");
     await card.getByRole('button', { name: 'Révoquer Révoqué par admin' }).click();
@@ -180,14 +180,14 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.getByRole('cell', { name: 'Lot 44' }).waitFor({ state: 'detached' });
     await page.reload();
     await page.getByRole('link', { name: 'Plus récentes' }).click();
-    await page.getByRole('cell', { name: 'policy.updated' }).first().waitFor();
+    await page.getByRole('cell', { name: 'Politique modifiée' }).first().waitFor();
     // The server filters: the whole log, not just the page shown. Each filter
     // loads a new page, which replaces the one shown (the old one had policy.updated).
-    const policyCells = page.getByRole('cell', { name: 'policy.updated' });
+    const policyCells = page.getByRole('cell', { name: 'Politique modifiée' });
     await page.getByLabel('Action').selectOption('app-password.revoked');
     await page.waitForURL(/\/admin\/audit\?action=app-password\.revoked$/);
     await policyCells.first().waitFor({ state: 'detached' });
-    await page.getByRole('cell', { name: 'app-password.revoked' }).first().waitFor();
+    await page.getByRole('cell', { name: "Mot de passe d'application révoqué" }).first().waitFor();
     assert.equal(await policyCells.count(), 0);
     await page.getByLabel('Action').selectOption('');
     await page.waitForURL(/\/admin\/audit$/);
@@ -199,7 +199,7 @@ describe('web: languages, URLs, sessions and administration', () => {
     await page.getByRole('cell', { name: 'Lot 44' }).waitFor();
     assert.equal(await policyCells.count(), 0);
     assert.equal(
-      await page.getByRole('cell', { name: 'Lot 0', exact: true }).count(),
+      await page.getByRole('cell', { name: 'Lot 0 (de gina)', exact: true }).count(),
       1,
       "all of gina's 46 entries fit the first filtered page",
     );

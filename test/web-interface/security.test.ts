@@ -20,7 +20,7 @@ import { openSession } from '../api/support.js';
 import { request } from '../helpers/http.js';
 import { addUser, ManualClock, type TestServer } from '../helpers/server.js';
 import { assertAccessible, launchBrowser, newPage, saveFullPageScreenshot, screenshotPath } from '../helpers/browser.js';
-import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer } from './support.js';
+import { addUsers, openSignedIn, PASSWORD, signInHere, startWebServer, accountButton } from './support.js';
 
 const STEP_MS = 30_000;
 
@@ -68,7 +68,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
   }
 
   async function signOutHere(page: Page, username: string): Promise<void> {
-    await page.getByRole('button', { name: `Compte de ${username}` }).click();
+    await page.getByRole('button', { name: accountButton(username) }).click();
     await page.getByRole('menuitem', { name: 'Se déconnecter' }).click();
     await page.getByRole('heading', { name: 'Connexion' }).waitFor();
   }
@@ -124,7 +124,7 @@ describe('web: Sécurité, two-factor authentication and the code step', () => {
     await page.evaluate('window.scrollTo(0, document.documentElement.scrollHeight)');
     assert.ok(((await page.evaluate('window.scrollY')) as number) > 0, 'the enrolment step is taller than the window');
     const brand = (await page.getByRole('link', { name: 'Sésame', exact: true }).boundingBox())!;
-    const avatar = (await page.getByRole('button', { name: 'Compte de hana' }).boundingBox())!;
+    const avatar = (await page.getByRole('button', { name: "Compte d'hana" }).boundingBox())!;
     assert.ok(brand.y >= 0 && brand.y < 40, `the side bar's top is at ${brand.y} px in the window`);
     assert.ok(avatar.y + avatar.height <= page.viewportSize()!.height, 'the avatar is in the window');
     await saveFullPageScreenshot(page, 'security-enrolment.png');

@@ -72,6 +72,17 @@ describe('web interface serving', () => {
     }
   });
 
+  it('serves the documentation the interface links to as plain text, and nothing else under /docs/', async () => {
+    const sso = await request(server.url, '/docs/sso.md');
+    assert.equal(sso.status, 200);
+    assert.match(sso.headers['content-type'] ?? '', /^text\/plain; charset=utf-8/);
+    assert.equal(sso.headers['x-content-type-options'], 'nosniff');
+    assert.match(sso.text, /OIDC_ISSUER/);
+    for (const path of ['/docs/..%2Fpackage.json', '/docs/nope.md', '/docs/SSO.md', '/docs/']) {
+      assert.equal((await request(server.url, path)).status, 404, path);
+    }
+  });
+
   it('leaves /dav/ to WebDAV: an HTML navigation there gets the Basic challenge, not the page', async () => {
     const reply = await request(server.url, '/dav/x', { headers: HTML });
     assert.equal(reply.status, 401);

@@ -101,7 +101,8 @@ describe('web: SSO on the sign-in page and in the administration', () => {
     await page.getByRole('navigation', { name: "Menu d'administration" }).getByRole('link', { name: 'SSO' }).click();
     await page.getByRole('heading', { name: 'SSO non configuré' }).waitFor();
     assert.match(page.url(), /\/admin\/sso$/);
-    await page.getByText('docs/sso.md').waitFor();
+    const docs = page.getByRole('link', { name: /La documentation de la connexion d'entreprise/ });
+    assert.equal(await docs.getAttribute('href'), '/docs/sso.md');
     await assertAccessible(page, 'the SSO page, unconfigured');
     await page.context().close();
   });

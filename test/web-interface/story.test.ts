@@ -39,7 +39,7 @@ describe('web: the help page story', () => {
     await signInHere(page, 'alice');
 
     // The avatar at the bottom left opens a menu with Paramètres.
-    const avatar = page.getByRole('button', { name: 'Compte de alice' });
+    const avatar = page.getByRole('button', { name: "Compte d'alice" });
     const box = (await avatar.boundingBox())!;
     const viewport = page.viewportSize()!;
     assert.ok(box.x < viewport.width / 4 && box.y > viewport.height / 2, `avatar at bottom left, got ${JSON.stringify(box)}`);
@@ -111,7 +111,7 @@ describe('web: the help page story', () => {
     await use.getByText('Réussie').waitFor();
     await assertAccessible(page, 'the recent connections tab');
 
-    await use.getByRole('link', { name: 'Voir le mot de passe' }).click();
+    await use.getByRole('link', { name: 'Voir la carte' }).click();
     await page.waitForFunction(() => document.activeElement?.textContent?.includes('Mon WebDAV'));
     await card.getByRole('button', { name: 'Configurer' }).click();
     const configure = page.getByRole('dialog', { name: 'Configurer « Mon WebDAV »' });

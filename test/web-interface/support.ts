@@ -31,8 +31,13 @@ export async function signInHere(
   await page.getByRole('button', { name: labels.submit }).click();
 }
 
+/** The avatar button's name in French: « Compte de bob », « Compte d'alice » (elided before a vowel or h). */
+export function accountButton(username: string): string {
+  return /^[aeiouyhàâäéèêëîïôöùûüœæ]/i.test(username) ? `Compte d'${username}` : `Compte de ${username}`;
+}
+
 export async function openSignedIn(page: Page, server: TestServer, username: string, path = '/'): Promise<void> {
   await page.goto(`${server.url}${path}`);
   await signInHere(page, username);
-  await page.getByRole('button', { name: `Compte de ${username}` }).waitFor();
+  await page.getByRole('button', { name: accountButton(username) }).waitFor();
 }

@@ -7,10 +7,15 @@
  * destination themselves refuses the whole request (423); members locked
  * below them, or a COPY that fits only in part, give a 207 naming the
  * members left alone (webdav/member-transfer.ts).
+ * Everything is checked before anything is deleted: a Destination that is
+ * the source, lies inside it or is one of its ancestors (whose removal
+ * would take the source with it) is refused with 403, and the conditional
+ * headers are evaluated on the source.
  */
 import { SesameError } from '../../errors.js';
+import { evaluatePreconditions } from '../conditions.js';
 import { pathKey } from '../../files/space-path.js';
-import { parseDestination } from '../dav-path.js';
+import { assertNewName, parseDestination } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { assertMayChange, changeOf, lockedMembers } from '../locks.js';
 import { subtreeBytes, transferByMember, transferWhole } from '../member-transfer.js';
@@ -28,8 +33,11 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
   const source = dav.target.segments;
   if (source.length === 0) throw new SesameError('DAV_FORBIDDEN', 'The root of your space cannot be copied or moved.');
   const destination = parseDestination(headerOf(dav, 'destination'), headerOf(dav, 'host')).segments;
-  if (destination.length === 0 || isWithin(destination, source)) {
-    throw new SesameError('DAV_FORBIDDEN', 'The Destination cannot be the source, lie inside it, or be the root.');
+  if (destination.length === 0 || isWithin(destination, source) || isWithin(source, destination)) {
+    throw new SesameError('DAV_FORBIDDEN', 'The Destination cannot be the source, lie inside it, contain it, or be the root.');
+  }
+  if (evaluatePreconditions(dav.request.headers, stat, false) === 'failed') {
+    throw new SesameError('DAV_PRECONDITION_FAILED', 'A condition of this request does not hold.');
   }
   const overwriteHeader = (headerOf(dav, 'overwrite') ?? 'T').toUpperCase();
   if (overwriteHeader !== 'T' && overwriteHeader !== 'F')
@@ -39,6 +47,7 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
     throw new SesameError('DAV_HEADER_INVALID', move ? 'MOVE takes Depth: infinity.' : 'COPY takes Depth: 0 or infinity.');
   }
   const existing = await dav.store.stat(destination);
+  if (!existing) assertNewName(destination);
   if (existing && overwriteHeader === 'F') {
     throw new SesameError('DAV_PRECONDITION_FAILED', 'The Destination exists and Overwrite is F.');
   }
@@ -56,8 +65,7 @@ async function copyOrMove(dav: DavRequest, move: boolean): Promise<void> {
   const spare = move || shallow ? null : await freeBytes(dav);
   const fits =
     spare === null ||
-    (await subtreeBytes(dav.store, source, stat)) <=
-      spare + (existing ? await subtreeBytes(dav.store, destination, existing) : 0);
+    (await subtreeBytes(dav, source, stat)) <= spare + (existing ? await subtreeBytes(dav, destination, existing) : 0);
   if (!fits && !stat.isDirectory) {
     throw new SesameError('DAV_INSUFFICIENT_STORAGE', 'This copy would exceed your storage quota.');
   }

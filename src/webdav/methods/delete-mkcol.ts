@@ -7,7 +7,7 @@ import { SesameError } from '../../errors.js';
 import { forgetFileIds } from '../../repositories/file-ids.js';
 import { pathKey } from '../../files/space-path.js';
 import { evaluatePreconditions } from '../conditions.js';
-import { hrefOf } from '../dav-path.js';
+import { assertNewName, hrefOf } from '../dav-path.js';
 import { statusMultistatus, type Refusal } from '../xml-response.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { assertMayChange, changeOf, lockedMembers } from '../locks.js';
@@ -83,6 +83,7 @@ export const makeCollection: DavHandler = async (dav) => {
   }
   const { segments } = dav.target;
   if (await dav.store.stat(segments)) throw new SesameError('DAV_METHOD_NOT_ALLOWED', 'Something already exists there.');
+  assertNewName(segments);
   const parent = await dav.store.stat(segments.slice(0, -1));
   if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', 'The parent folder does not exist.');
   await assertMayChange(dav, null, changeOf(segments, false));

@@ -1,16 +1,21 @@
 /**
  * LOCK (create or refresh) and UNLOCK (RFC 4918 §9.10, §9.11): exclusive
- * and shared write locks, Depth 0 or infinity, Timeout (at most a week). A
- * lock on an unmapped URL creates an empty file and answers 201.
+ * and shared write locks, Depth 0 or infinity, Timeout (at most a week),
+ * an owner of at most 4 KiB. A lock on an unmapped URL creates an empty
+ * file and answers 201.
  */
 import { SesameError } from '../../errors.js';
 import { emptyBody } from '../../files/local-disk-store.js';
+import { assertNewName } from '../dav-path.js';
 import { headerOf, statTarget, type DavHandler, type DavRequest } from '../dav-request.js';
 import { activeLockXml } from '../live-properties.js';
 import { createLock, DEFAULT_LOCK_SECONDS, MAX_LOCK_SECONDS, refreshLock, removeLock } from '../locks.js';
 import type { DavLock } from '../../repositories/dav-locks.js';
 import { child, childElements, DAV_NS, readXml } from '../xml-request.js';
 import { serializeNodes, XML_DECLARATION } from '../xml-response.js';
+
+/** A lock's owner names a person or a client (a URL, an e-mail address): kept, and sent in every lockdiscovery. */
+export const MAX_OWNER_BYTES = 4096;
 
 /** The first usable value of `Timeout: Second-n, Infinite`, capped. */
 export function lockTimeout(header: string | undefined): number {
@@ -49,17 +54,16 @@ export const lockResource: DavHandler = async (dav) => {
   const { segments } = dav.target;
   const stat = await statTarget(dav);
   if (!stat) {
+    assertNewName(segments);
     const parent = await dav.store.stat(segments.slice(0, -1));
     if (!parent?.isDirectory) throw new SesameError('DAV_CONFLICT', 'The parent folder does not exist.');
   }
-  const owner = child(info, DAV_NS, 'owner');
-  const lock = await createLock(dav, {
-    segments,
-    depth: depthHeader,
-    scope,
-    owner: owner ? serializeNodes(owner.children) : '',
-    timeoutSeconds,
-  });
+  const ownerElement = child(info, DAV_NS, 'owner');
+  const owner = ownerElement ? serializeNodes(ownerElement.children) : '';
+  if (Buffer.byteLength(owner) > MAX_OWNER_BYTES) {
+    throw new SesameError('DAV_XML_INVALID', `The lock owner may be at most ${MAX_OWNER_BYTES} bytes of XML.`);
+  }
+  const lock = await createLock(dav, { segments, depth: depthHeader, scope, owner, timeoutSeconds });
   if (!stat) await dav.store.write(segments, emptyBody(), { maxBytes: null });
   sendLock(dav, lock, stat ? 200 : 201);
 };

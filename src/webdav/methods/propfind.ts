@@ -18,6 +18,12 @@ import { propertiesUnder, type DeadProperty } from '../../repositories/dav-prope
 import { childElements, DAV_NS, readXml, type XmlElement } from '../xml-request.js';
 import { escapeXml, openTag, statusLine, XML_DECLARATION } from '../xml-response.js';
 
+/**
+ * Distinct properties a PROPFIND may name (the same name twice counts once): clients
+ * name a few dozen; each is answered for every resource of a listing.
+ */
+export const MAX_NAMED_PROPERTIES = 256;
+
 type Request = { kind: 'allprop' } | { kind: 'propname' } | { kind: 'prop'; names: { ns: string; local: string }[] };
 
 function parsePropfind(root: XmlElement | null): Request {
@@ -26,7 +32,13 @@ function parsePropfind(root: XmlElement | null): Request {
     throw new SesameError('DAV_XML_INVALID', 'PROPFIND expects a DAV:propfind body.');
   const first = childElements(root).find((e) => e.ns === DAV_NS && ['allprop', 'propname', 'prop'].includes(e.local));
   if (!first) throw new SesameError('DAV_XML_INVALID', 'DAV:propfind needs allprop, propname or prop.');
-  if (first.local === 'prop') return { kind: 'prop', names: childElements(first).map((e) => ({ ns: e.ns, local: e.local })) };
+  if (first.local === 'prop') {
+    const names = new Map(childElements(first).map((e) => [`${e.ns}\u0000${e.local}`, { ns: e.ns, local: e.local }]));
+    if (names.size > MAX_NAMED_PROPERTIES) {
+      throw new SesameError('DAV_XML_INVALID', `A PROPFIND may name at most ${MAX_NAMED_PROPERTIES} properties; use allprop.`);
+    }
+    return { kind: 'prop', names: [...names.values()] };
+  }
   return { kind: first.local as 'allprop' | 'propname' };
 }
 
@@ -55,8 +67,9 @@ function responseXml(request: Request, live: LiveContext, dead: DeadProperty[]):
   }
   let found = '';
   let missing = '';
+  const deadByName = new Map(dead.map((p) => [`${p.namespace}\u0000${p.name}`, p]));
   for (const { ns, local } of request.names) {
-    const value = liveProperty(ns, local, live) ?? dead.find((p) => p.namespace === ns && p.name === local);
+    const value = liveProperty(ns, local, live) ?? deadByName.get(`${ns}\u0000${local}`);
     if (value === undefined) missing += emptyElement(ns, local);
     else found += typeof value === 'string' ? value : deadXml(value);
   }

@@ -2,14 +2,17 @@
  * PROPPATCH (RFC 4918 §9.2): sets and removes dead properties in document
  * order, all or nothing, stored durably in the database. A live property
  * in the request fails with 403 cannot-modify-protected-property and every
- * other one with 424; nothing is then changed.
+ * other one with 424; past the limits of dead properties or the quota
+ * (webdav/dead-properties.ts) every property set fails with 507 and every
+ * removal with 424. Nothing is then changed.
  */
-import { SesameError } from '../../errors.js';
+import { isSesameError, SesameError } from '../../errors.js';
 import { hrefOf } from '../dav-path.js';
 import { statTarget, type DavHandler } from '../dav-request.js';
 import { isLiveProperty } from '../live-properties.js';
 import { assertMayChange } from '../locks.js';
-import { changeProperties, type PropertyChange } from '../../repositories/dav-properties.js';
+import type { PropertyChange } from '../../repositories/dav-properties.js';
+import { applyPropertyChanges } from '../dead-properties.js';
 import { childElements, DAV_NS, readXml } from '../xml-request.js';
 import { escapeXml, openTag, serializeNodes, statusLine, XML_DECLARATION } from '../xml-response.js';
 
@@ -40,13 +43,27 @@ export const proppatch: DavHandler = async (dav) => {
   }
   const name = (c: PropertyChange) =>
     c.kind === 'set' ? { ns: c.property.namespace, local: c.property.name } : { ns: c.namespace, local: c.name };
-  const refused = changes.some((c) => isLiveProperty(name(c).ns, name(c).local));
-  if (!refused) await changeProperties(dav.services.db, dav.userId, dav.key, changes);
+  const live = changes.some((c) => isLiveProperty(name(c).ns, name(c).local));
+  let full = false;
+  if (!live) {
+    try {
+      await applyPropertyChanges(dav, changes);
+    } catch (error) {
+      if (!isSesameError(error, 'DAV_INSUFFICIENT_STORAGE')) throw error;
+      full = true;
+    }
+  }
 
+  const statusOf = (change: PropertyChange): number => {
+    const { ns, local } = name(change);
+    if (live) return isLiveProperty(ns, local) ? 403 : 424;
+    if (full) return change.kind === 'set' ? 507 : 424;
+    return 200;
+  };
   const propstats = changes
     .map((change) => {
       const { ns, local } = name(change);
-      const status = !refused ? 200 : isLiveProperty(ns, local) ? 403 : 424;
+      const status = statusOf(change);
       const condition = status === 403 ? '<D:responsedescription>cannot-modify-protected-property</D:responsedescription>' : '';
       return `<D:propstat><D:prop>${openTag(ns, local).open}/></D:prop><D:status>${statusLine(status)}</D:status>${condition}</D:propstat>`;
     })

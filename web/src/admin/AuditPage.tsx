@@ -2,13 +2,18 @@
  * The audit log, newest first, by pages (the API's opaque cursor kept in
  * the URL so that back/forward and reload keep the page), filtered by the
  * server on one action and/or one actor-or-target name (also in the URL).
+ * Actions are shown by their label in the interface's language (the filter
+ * offers every action the server records); a target names the account it
+ * belongs to; the client by its short name, the full User-Agent on demand.
  */
 import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../api/client.js';
-import { errorMessage } from '../ui/error-message.js';
-import { formatDate } from '../ui/format.js';
+import { ClientName } from '../ui/ClientName.js';
+import { DateTime } from '../ui/DateTime.js';
+import { LoadError } from '../ui/LoadError.js';
+import { nameContext } from '../i18n/elision.js';
 import { useLoad } from '../ui/use-load.js';
 
 const PAGE = 50;
@@ -20,7 +25,9 @@ export function AuditPage() {
   const action = params.get('action') ?? '';
   const user = params.get('user') ?? '';
   const page = useLoad(
-    () => api.audit({ limit: PAGE, ...(cursor ? { cursor } : {}), ...(action ? { action } : {}), ...(user ? { user } : {}) }),
+    'audit',
+    (signal) =>
+      api.audit({ limit: PAGE, ...(cursor ? { cursor } : {}), ...(action ? { action } : {}), ...(user ? { user } : {}) }, signal),
     params.toString(),
   );
   const [who, setWho] = useState(user);
@@ -28,7 +35,8 @@ export function AuditPage() {
   useEffect(() => setWho(user), [user]);
   const entries = page.data?.entries ?? [];
   const nextCursor = page.data?.nextCursor ?? null;
-  const actions = [...new Set([...entries.map((entry) => entry.action), ...(action ? [action] : [])])].sort();
+  const actions = [...new Set([...(page.data?.actions ?? []), ...(action ? [action] : [])])];
+  const actionLabel = (name: string) => t(`auditActions.${name}`, { defaultValue: name });
 
   /** A new filter starts again from the newest entry. */
   function filterBy(next: { action: string; user: string }) {
@@ -62,7 +70,7 @@ export function AuditPage() {
               <option value="">{t('admin.allActions')}</option>
               {actions.map((name) => (
                 <option key={name} value={name}>
-                  {name}
+                  {actionLabel(name)}
                 </option>
               ))}
             </select>
@@ -74,11 +82,7 @@ export function AuditPage() {
           <button type="submit">{t('admin.applyFilter')}</button>
         </fieldset>
       </form>
-      {page.error ? (
-        <p className="error" role="alert">
-          {errorMessage(t, page.error)}
-        </p>
-      ) : null}
+      <LoadError error={page.error} retry={page.reload} />
       {page.data && entries.length === 0 ? <p>{t('admin.noEntries')}</p> : null}
       <div className="table-scroll" tabIndex={0} role="region" aria-label={t('admin.audit')}>
         <table>
@@ -95,12 +99,28 @@ export function AuditPage() {
           <tbody>
             {entries.map((entry) => (
               <tr key={entry.id}>
-                <td>{formatDate(entry.at)}</td>
+                <td>
+                  <DateTime value={entry.at} />
+                </td>
                 <td>{entry.actor}</td>
-                <td>{entry.action}</td>
-                <td>{entry.target}</td>
+                <td>
+                  <span className="audit-action" title={entry.action}>
+                    {actionLabel(entry.action)}
+                  </span>
+                </td>
+                <td>
+                  {entry.target}
+                  {entry.targetUsername && entry.targetUsername !== entry.target ? (
+                    <span className="owner">
+                      {' '}
+                      {t('admin.ofAccount', { username: entry.targetUsername, ...nameContext(entry.targetUsername) })}
+                    </span>
+                  ) : null}
+                </td>
                 <td>{entry.ip}</td>
-                <td>{entry.client}</td>
+                <td className="audit-client">
+                  <ClientName userAgent={entry.client} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -13,23 +13,18 @@ import type { User } from '../api/types.js';
 import { errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { CloseButton, Modal } from '../ui/Modal.js';
+import { useSubmit } from '../ui/use-submit.js';
 
 export function LinkSsoDialog({ user, onLinked, onClose }: { user: User; onLinked(user: User): void; onClose(): void }) {
   const { t } = useTranslation();
   const [subject, setSubject] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const linking = useSubmit(async () => onLinked((await api.linkSsoIdentity(user.id, subject.trim())).user));
+  const error = linking.failure === undefined ? undefined : errorMessage(t, linking.failure);
+  const busy = linking.busy;
 
-  async function link(event: FormEvent) {
+  function link(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      onLinked((await api.linkSsoIdentity(user.id, subject.trim())).user);
-    } catch (failure) {
-      setError(errorMessage(t, failure));
-      setBusy(false);
-    }
+    void linking.run();
   }
 
   return (

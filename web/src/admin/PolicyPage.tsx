@@ -8,37 +8,31 @@ import { api } from '../api/client.js';
 import type { Policy } from '../api/types.js';
 import { errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
+import { LoadError } from '../ui/LoadError.js';
 import { useLoad } from '../ui/use-load.js';
+import { useSubmit } from '../ui/use-submit.js';
 
 export function PolicyPage() {
   const { t } = useTranslation();
-  const loaded = useLoad(() => api.policy());
+  const loaded = useLoad('policy', (signal) => api.policy(signal));
   const [policy, setPolicy] = useState<Policy>();
-  const [error, setError] = useState<string>();
   const [saved, setSaved] = useState(false);
   useEffect(() => setPolicy(loaded.data), [loaded.data]);
-
-  async function save(event: FormEvent) {
-    event.preventDefault();
-    if (!policy) return;
-    setError(undefined);
+  const saving = useSubmit(async (changed: Policy) => {
     setSaved(false);
-    try {
-      setPolicy(await api.updatePolicy(policy));
-      setSaved(true);
-    } catch (failure) {
-      setError(errorMessage(t, failure));
-    }
+    setPolicy(await api.updatePolicy(changed));
+    setSaved(true);
+  });
+
+  function save(event: FormEvent) {
+    event.preventDefault();
+    if (policy) void saving.run(policy);
   }
 
   return (
     <section>
       <h2>{t('admin.policy')}</h2>
-      {loaded.error ? (
-        <p className="error" role="alert">
-          {errorMessage(t, loaded.error)}
-        </p>
-      ) : null}
+      <LoadError error={loaded.error} retry={loaded.reload} />
       {policy ? (
         <form className="card" onSubmit={save} noValidate>
           <label htmlFor="policy-lifetime">{t('admin.lifetime')}</label>
@@ -87,9 +81,9 @@ export function PolicyPage() {
           <p id="policy-two-factor-hint" className="hint">
             {t('admin.requireTwoFactorHint')}
           </p>
-          <FieldError id="policy-error" message={error} />
+          <FieldError id="policy-error" message={saving.failure === undefined ? undefined : errorMessage(t, saving.failure)} />
           <p role="status">{saved ? t('admin.saved') : ''}</p>
-          <button type="submit" className="primary">
+          <button type="submit" className="primary" disabled={saving.busy}>
             {t('admin.save')}
           </button>
         </form>

@@ -3,35 +3,34 @@
  * with (issuer, client id, the redirect URI to register at the provider,
  * button label, allowed domains, admin group) and the disabled-account
  * check (period, last run). The client secret never reaches the browser.
- * Unconfigured, the page says so and names the documentation.
+ * Unconfigured, the page says so and links to the documentation, which the
+ * server serves at /docs/sso.md.
  */
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
 import { CopyField } from '../ui/CopyField.js';
-import { errorMessage } from '../ui/error-message.js';
-import { formatDate } from '../ui/format.js';
+import { DateTime } from '../ui/DateTime.js';
+import { LoadError } from '../ui/LoadError.js';
 import { useLoad } from '../ui/use-load.js';
 
 export function SsoPage() {
   const { t } = useTranslation();
-  const sso = useLoad(() => api.adminSso());
+  const sso = useLoad('admin-sso', (signal) => api.adminSso(signal));
   const config = sso.data;
   const none = t('adminSso.none');
 
   return (
     <section className="stack">
       <h2>{t('admin.sso')}</h2>
-      {sso.error ? (
-        <p className="error" role="alert">
-          {errorMessage(t, sso.error)}
-        </p>
-      ) : null}
+      <LoadError error={sso.error} retry={sso.reload} />
       {config && !config.enabled ? (
         <div className="card">
           <h3>{t('adminSso.notConfigured')}</h3>
           <p>{t('adminSso.howTo')}</p>
           <p>
-            {t('adminSso.docs')} <code>docs/sso.md</code>
+            <a href="/docs/sso.md" target="_blank" rel="noopener">
+              {t('adminSso.docsLink')}
+            </a>
           </p>
         </div>
       ) : null}
@@ -60,9 +59,7 @@ export function SsoPage() {
               {config.lastRecheckAt === null ? (
                 t('adminSso.never')
               ) : (
-                <time dateTime={new Date(config.lastRecheckAt).toISOString()}>
-                  {formatDate(new Date(config.lastRecheckAt).toISOString())}
-                </time>
+                <DateTime value={new Date(config.lastRecheckAt).toISOString()} />
               )}
             </dd>
           </dl>
@@ -75,7 +72,12 @@ export function SsoPage() {
               copiedText={t('adminSso.redirectUriCopied')}
             />
           ) : null}
-          <p className="hint">{t('adminSso.secretHidden')}</p>
+          <p className="hint">
+            {t('adminSso.secretHidden')}{' '}
+            <a href="/docs/sso.md" target="_blank" rel="noopener">
+              {t('adminSso.docsLink')}
+            </a>
+          </p>
         </div>
       ) : null}
     </section>

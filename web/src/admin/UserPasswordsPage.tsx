@@ -7,31 +7,33 @@ import type { AppPassword } from '../api/types.js';
 import { AppPasswordCard } from '../settings/AppPasswordCard.js';
 import { useApplicationLabel, useApplications } from '../settings/applications.js';
 import { ConfirmDialog } from '../ui/ConfirmDialog.js';
-import { errorMessage } from '../ui/error-message.js';
+import { LoadError } from '../ui/LoadError.js';
 import { useLoad } from '../ui/use-load.js';
+import { nameContext } from '../i18n/elision.js';
 
 export function UserPasswordsPage() {
   const { t } = useTranslation();
   const id = useParams().id ?? '';
-  const users = useLoad(() => api.users().then((reply) => reply.users));
-  const passwords = useLoad(() => api.userAppPasswords(id).then((reply) => reply.appPasswords), id);
+  const users = useLoad('admin-users', (signal) => api.users(signal).then((reply) => reply.users));
+  const passwords = useLoad(
+    'admin-user-passwords',
+    (signal) => api.userAppPasswords(id, signal).then((reply) => reply.appPasswords),
+    id,
+  );
   const applicationLabel = useApplicationLabel(useApplications());
-  const [revoking, setRevoking] = useState<AppPassword>();
   const username = users.data?.find((user) => user.id === id)?.username ?? '';
+  const title = t('admin.userPasswordsTitle', { username, ...nameContext(username) });
+  const [revoking, setRevoking] = useState<AppPassword>();
 
   return (
     <section>
       <p>
         <Link to="/admin/users">{t('admin.back')}</Link>
       </p>
-      <h2>{t('admin.userPasswordsTitle', { username })}</h2>
-      {passwords.error ? (
-        <p className="error" role="alert">
-          {errorMessage(t, passwords.error)}
-        </p>
-      ) : null}
+      <h2>{title}</h2>
+      <LoadError error={passwords.error} retry={passwords.reload} />
       {passwords.data && passwords.data.length === 0 ? <p>{t('admin.noPasswords')}</p> : null}
-      <ul className="cards" aria-label={t('admin.userPasswordsTitle', { username })}>
+      <ul className="cards" aria-label={title}>
         {passwords.data?.map((appPassword) => (
           <AppPasswordCard
             key={appPassword.id}

@@ -6,7 +6,9 @@
  */
 import type {
   AdminSso,
+  AdminUser,
   AppPassword,
+  AppPasswordList,
   Application,
   AuditPage,
   AuditQuery,
@@ -29,11 +31,15 @@ import type {
   UpdateAppPasswordBody,
   User,
 } from './types.js';
+import type { ErrorCode } from '../../../src/errors.js';
+
+/** A failure's code: one of the server's stable codes, or NETWORK when no answer came. */
+export type FailureCode = ErrorCode | 'NETWORK';
 
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: FailureCode,
     message: string,
     /** Seconds to wait, from Retry-After on a 429. */
     readonly retryAfter?: number,
@@ -60,20 +66,32 @@ function isErrorReply(value: unknown): value is ErrorReply {
   return typeof value === 'object' && value !== null && 'error' in value;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const response = await fetch(`/api/v1${path}`, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (failure) {
+    if (signal?.aborted) throw failure;
+    throw new ApiError(0, 'NETWORK', 'The server cannot be reached.');
+  }
   if (response.status === 204) return undefined as T;
   const payload: unknown = await response.json().catch(() => undefined);
   if (response.ok) return payload as T;
-  const code = isErrorReply(payload) ? payload.error.code : 'INTERNAL';
+  // A gateway's own error page (the server behind it stopped) is no answer of Sésame's.
+  const code: FailureCode = isErrorReply(payload)
+    ? (payload.error.code as ErrorCode)
+    : response.status >= 502
+      ? 'NETWORK'
+      : 'INTERNAL';
   const message = isErrorReply(payload) ? payload.error.message : response.statusText;
   const retryAfter = Number(response.headers.get('retry-after') ?? Number.NaN);
   const error = new ApiError(response.status, code, message, Number.isFinite(retryAfter) ? retryAfter : undefined);
@@ -107,33 +125,34 @@ export const api = {
   confirmTotp: (code: string) => call<RecoveryCodes>('POST', '/me/totp/confirm', { code }),
   regenerateRecoveryCodes: (code: string) => call<RecoveryCodes>('POST', '/me/recovery-codes', { code }),
   disableTotp: (code: string) => call<void>('DELETE', '/me/totp', { code }),
-  applications: () => call<{ applications: Application[] }>('GET', '/applications'),
-  appPasswords: () => call<{ appPasswords: AppPassword[] }>('GET', '/app-passwords'),
+  applications: (signal?: AbortSignal) => call<{ applications: Application[] }>('GET', '/applications', undefined, signal),
+  appPasswords: (signal?: AbortSignal) => call<AppPasswordList>('GET', '/app-passwords', undefined, signal),
   createAppPassword: (body: CreateAppPasswordBody) => call<CreatedAppPassword>('POST', '/app-passwords', body),
   updateAppPassword: (id: string, body: UpdateAppPasswordBody) =>
     call<{ appPassword: AppPassword }>('PATCH', `/app-passwords/${encodeURIComponent(id)}`, body),
   deleteAppPassword: (id: string) => call<void>('DELETE', `/app-passwords/${encodeURIComponent(id)}`),
-  connections: () => call<{ connections: Connection[] }>('GET', '/connections'),
-  users: () => call<{ users: User[] }>('GET', '/admin/users'),
+  connections: (signal?: AbortSignal) => call<{ connections: Connection[] }>('GET', '/connections', undefined, signal),
+  users: (signal?: AbortSignal) => call<{ users: AdminUser[] }>('GET', '/admin/users', undefined, signal),
   createUser: (body: CreateUserBody) => call<{ user: User }>('POST', '/admin/users', body),
   disableUser: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/disable`),
   enableUser: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/enable`),
   linkSsoIdentity: (id: string, subject: string) =>
     call<{ user: User }>('PUT', `/admin/users/${encodeURIComponent(id)}/sso-identity`, { subject }),
-  userAppPasswords: (id: string) =>
-    call<{ appPasswords: AppPassword[] }>('GET', `/admin/users/${encodeURIComponent(id)}/app-passwords`),
+  userAppPasswords: (id: string, signal?: AbortSignal) =>
+    call<{ appPasswords: AppPassword[] }>('GET', `/admin/users/${encodeURIComponent(id)}/app-passwords`, undefined, signal),
+  resetTwoFactor: (id: string) => call<{ user: User }>('POST', `/admin/users/${encodeURIComponent(id)}/two-factor/reset`),
   revokeAppPassword: (id: string) => call<void>('DELETE', `/admin/app-passwords/${encodeURIComponent(id)}`),
-  sso: () => call<SsoStatus>('GET', '/sso'),
-  adminSso: () => call<AdminSso>('GET', '/admin/sso'),
-  policy: () => call<Policy>('GET', '/admin/policy'),
+  sso: (signal?: AbortSignal) => call<SsoStatus>('GET', '/sso', undefined, signal),
+  adminSso: (signal?: AbortSignal) => call<AdminSso>('GET', '/admin/sso', undefined, signal),
+  policy: (signal?: AbortSignal) => call<Policy>('GET', '/admin/policy', undefined, signal),
   updatePolicy: (body: PolicyBody) => call<Policy>('PUT', '/admin/policy', body),
-  audit: (query: AuditQuery) => {
+  audit: (query: AuditQuery, signal?: AbortSignal) => {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.cursor !== undefined) params.set('cursor', query.cursor);
     if (query.action !== undefined) params.set('action', query.action);
     if (query.user !== undefined) params.set('user', query.user);
     const search = params.toString();
-    return call<AuditPage>('GET', `/admin/audit${search ? `?${search}` : ''}`);
+    return call<AuditPage>('GET', `/admin/audit${search ? `?${search}` : ''}`, undefined, signal);
   },
 };

@@ -7,6 +7,9 @@ import type { Static } from '@sinclair/typebox';
 import type * as Schemas from '../../../src/api/schemas.js';
 
 export type User = Static<typeof Schemas.UserReply>;
+export type AdminUser = Static<typeof Schemas.AdminUserReply>;
+export type AppPasswordList = Static<typeof Schemas.AppPasswordListReply>;
+export type EndedAppPassword = Static<typeof Schemas.EndedAppPasswordReply>;
 export type SignInBody = Static<typeof Schemas.SignInBody>;
 export type SessionReply = Static<typeof Schemas.SessionReply>;
 export type SignOutReply = Static<typeof Schemas.SignOutReply>;

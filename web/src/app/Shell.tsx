@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, NavLink, Outlet, useNavigate } from 'react-router';
 import { useSession, useUser } from '../session/session.js';
 import { LanguageSwitch } from '../ui/LanguageSwitch.js';
+import { nameContext } from '../i18n/elision.js';
 
 export function Shell() {
   const { t } = useTranslation();
@@ -31,7 +32,10 @@ export function Shell() {
         </nav>
         <div className="sidebar-bottom">
           <DropdownMenu.Root modal={false}>
-            <DropdownMenu.Trigger className="avatar" aria-label={t('menu.account', { username: user.username })}>
+            <DropdownMenu.Trigger
+              className="avatar"
+              aria-label={t('menu.account', { username: user.username, ...nameContext(user.username) })}
+            >
               <span aria-hidden>{user.username.slice(0, 1).toUpperCase()}</span>
             </DropdownMenu.Trigger>
             <DropdownMenu.Portal>

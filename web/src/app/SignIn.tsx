@@ -17,22 +17,14 @@ import { errorCode, errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { LanguageSwitch } from '../ui/LanguageSwitch.js';
 import { useLoad } from '../ui/use-load.js';
+import { useSubmit } from '../ui/use-submit.js';
+import { SSO_PAGE_ERRORS } from '../../../src/oidc/sso-page-errors.js';
 
 type Step = 'password' | 'code' | 'recovery-code';
 
-/** The codes GET /auth/oidc/callback may send back; anything else in the URL gets the generic sentence. */
-const SSO_ERRORS = [
-  'SSO_LOGIN_EXPIRED',
-  'SSO_FAILED',
-  'SSO_CANCELLED',
-  'SSO_DOMAIN_NOT_ALLOWED',
-  'SSO_ACCOUNT_DISABLED',
-  'SSO_NOT_CONFIGURED',
-] as const;
-
 function ssoErrorKey(code: string | null): string | undefined {
   if (code === null) return undefined;
-  return SSO_ERRORS.some((known) => known === code) ? `ssoErrors.${code}` : 'ssoErrors.unknown';
+  return SSO_PAGE_ERRORS.some((known) => known === code) ? `ssoErrors.${code}` : 'ssoErrors.unknown';
 }
 
 /** The SSO start address, bringing the user back to the page they wanted. */
@@ -49,49 +41,54 @@ export function SignIn() {
   const [password, setPassword] = useState('');
   const [step, setStep] = useState<Step>('password');
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
   const passwordField = useRef<HTMLInputElement>(null);
-  const sso = useLoad(() => api.sso());
+  const sso = useLoad('sso', (signal) => api.sso(signal));
   const next = safeReturnPath(params.get('next'));
   const ssoError = ssoErrorKey(params.get('sso_error'));
 
-  if (state.status === 'signed-in') return <Navigate to={next} replace />;
-
-  function showStep(target: Step) {
-    setStep(target);
-    setCode('');
-    setError(undefined);
-    if (target === 'password') setPassword('');
-  }
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
+  const signingIn = useSubmit(async () => {
+    const totp = step === 'password' ? undefined : code.replace(/\s+/g, '');
     try {
-      const totp = step === 'password' ? undefined : code.replace(/\s+/g, '');
       const session = await api.signIn({ username, password, ...(totp === undefined ? {} : { totp }) });
       setPassword('');
       signedIn(session.user);
       navigate(next, { replace: true });
     } catch (failure) {
-      const failed = errorCode(failure);
-      if (failed === 'TOTP_REQUIRED') {
+      if (errorCode(failure) === 'TOTP_REQUIRED') {
         showStep('code');
         return;
       }
-      // After the right password, a refusal can only be the code's: say so rather than "wrong password".
-      setError(step !== 'password' && failed === 'INVALID_CREDENTIALS' ? t('signIn.codeWrong') : errorMessage(t, failure));
       // A wrong password is typed again from an empty field, where focus goes back.
-      if (step === 'password' && failed === 'INVALID_CREDENTIALS') {
+      if (step === 'password' && errorCode(failure) === 'INVALID_CREDENTIALS') {
         setPassword('');
         passwordField.current?.focus();
       }
-    } finally {
-      setBusy(false);
+      throw failure;
     }
+  });
+  const failed = signingIn.failure;
+  // After the right password, a refusal can only be the code's: say so rather than "wrong password".
+  const error =
+    failed === undefined
+      ? undefined
+      : step !== 'password' && errorCode(failed) === 'INVALID_CREDENTIALS'
+        ? t('signIn.codeWrong')
+        : errorMessage(t, failed);
+  const busy = signingIn.busy;
+
+  function showStep(target: Step) {
+    setStep(target);
+    setCode('');
+    signingIn.clear();
+    if (target === 'password') setPassword('');
   }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void signingIn.run();
+  }
+
+  if (state.status === 'signed-in') return <Navigate to={next} replace />;
 
   return (
     <main className="signin" id="content">

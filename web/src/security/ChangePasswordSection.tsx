@@ -8,36 +8,35 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
 import { errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
+import { useSubmit } from '../ui/use-submit.js';
 
 export function ChangePasswordSection() {
   const { t } = useTranslation();
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
   const [repeated, setRepeated] = useState('');
-  const [error, setError] = useState<string>();
+  const [differ, setDiffer] = useState(false);
   const [done, setDone] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const changing = useSubmit(async () => {
+    const { revokedAppPasswords } = await api.changePassword({ currentPassword, newPassword });
+    setCurrentPassword('');
+    setNewPassword('');
+    setRepeated('');
+    setDone(t('security.passwordChanged', { count: revokedAppPasswords }));
+  });
+  const busy = changing.busy;
+  const error = differ
+    ? t('security.passwordsDiffer')
+    : changing.failure === undefined
+      ? undefined
+      : errorMessage(t, changing.failure);
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setError(undefined);
     setDone(undefined);
-    if (newPassword !== repeated) {
-      setError(t('security.passwordsDiffer'));
-      return;
-    }
-    setBusy(true);
-    try {
-      const { revokedAppPasswords } = await api.changePassword({ currentPassword, newPassword });
-      setCurrentPassword('');
-      setNewPassword('');
-      setRepeated('');
-      setDone(t('security.passwordChanged', { count: revokedAppPasswords }));
-    } catch (failure) {
-      setError(errorMessage(t, failure));
-    } finally {
-      setBusy(false);
-    }
+    setDiffer(newPassword !== repeated);
+    if (newPassword === repeated) void changing.run();
+    else changing.clear();
   }
 
   return (

@@ -9,6 +9,7 @@ import { Copy, Download, Printer } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { SecretModal } from '../ui/SecretModal.js';
+import { nameContext } from '../i18n/elision.js';
 
 export function RecoveryCodesDialog({
   codes,
@@ -24,7 +25,7 @@ export function RecoveryCodesDialog({
   const { t } = useTranslation();
   const [kept, setKept] = useState(false);
   const [copied, setCopied] = useState(false);
-  const text = [t('recoveryCodes.fileHeading', { username }), '', ...codes, ''].join('\n');
+  const text = [t('recoveryCodes.fileHeading', { username, ...nameContext(username) }), '', ...codes, ''].join('\n');
 
   function download() {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));

@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
 import { CloseButton, Modal } from '../ui/Modal.js';
+import { useSubmit } from '../ui/use-submit.js';
 
 export function SecondFactorCodeDialog({
   title,
@@ -27,19 +28,13 @@ export function SecondFactorCodeDialog({
 }) {
   const { t } = useTranslation();
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+  const sending = useSubmit(() => onSubmit(code.replace(/\s+/g, '')));
+  const error = sending.failure === undefined ? undefined : errorMessage(t, sending.failure);
+  const busy = sending.busy;
 
-  async function send(event: FormEvent) {
+  function send(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onSubmit(code.replace(/\s+/g, ''));
-    } catch (failure) {
-      setError(errorMessage(t, failure));
-      setBusy(false);
-    }
+    void sending.run();
   }
 
   return (

@@ -12,35 +12,25 @@ import type { TotpEnrolment as Enrolment } from '../api/types.js';
 import { CopyField } from '../ui/CopyField.js';
 import { errorMessage } from '../ui/error-message.js';
 import { FieldError } from '../ui/FieldError.js';
+import { useSubmit } from '../ui/use-submit.js';
 
 export function TotpEnrolment({ onEnabled }: { onEnabled(recoveryCodes: string[]): void }) {
   const { t } = useTranslation();
   const [enrolment, setEnrolment] = useState<Enrolment>();
   const [code, setCode] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function attempt(action: () => Promise<void>) {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-    } catch (failure) {
-      setError(errorMessage(t, failure));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const attempt = useSubmit((action: () => Promise<void>) => action());
+  const error = attempt.failure === undefined ? undefined : errorMessage(t, attempt.failure);
+  const busy = attempt.busy;
 
   const start = () =>
-    attempt(async () => {
+    attempt.run(async () => {
       setEnrolment(await api.startTotp());
       setCode('');
     });
 
   const confirm = (event: FormEvent) => {
     event.preventDefault();
-    return attempt(async () => {
+    return attempt.run(async () => {
       const { recoveryCodes } = await api.confirmTotp(code.replace(/\s+/g, ''));
       setEnrolment(undefined);
       onEnabled(recoveryCodes);

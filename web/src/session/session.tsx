@@ -3,13 +3,15 @@
  * the session in the UI, and RequireSession then sends the user to sign-in
  * with the page they were on, to come back to it afterwards. Any 403
  * TWO_FACTOR_ENROLMENT_REQUIRED holds the session to the enrolment screen
- * until two-factor authentication is on; a local account without it finds
- * out right after sign-in by one request the policy would refuse.
+ * until two-factor authentication is on; GET /me says whether the policy
+ * holds this account, at start and right after sign-in. What screens
+ * loaded is forgotten whenever a session ends or begins.
  */
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { Navigate, useLocation } from 'react-router';
 import { api, whenEnrolmentRequired, whenUnauthenticated } from '../api/client.js';
 import type { User } from '../api/types.js';
+import { forgetLoaded } from '../ui/use-load.js';
 
 type SessionState =
   | { status: 'loading' }
@@ -24,39 +26,40 @@ interface SessionValue {
   signOut(): Promise<void>;
 }
 
-/** GET /applications is refused to a session held to enrolment: its answer tells whether the policy holds this one. */
-function checkEnrolmentPolicy(user: User): void {
-  if (user.authSource === 'local' && !user.twoFactor) void api.applications().catch(() => undefined);
-}
-
 const SessionContext = createContext<SessionValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
   useEffect(() => {
     // Several requests may fail at once: once one finds the session ended, it stays marked as ended.
-    whenUnauthenticated(() =>
+    whenUnauthenticated(() => {
+      forgetLoaded();
       setState((previous) => ({
         status: 'signed-out',
         ended: previous.status === 'signed-in' || (previous.status === 'signed-out' && previous.ended),
-      })),
-    );
+      }));
+    });
     whenEnrolmentRequired(() =>
       setState((previous) => (previous.status === 'signed-in' ? { ...previous, enrolmentRequired: true } : previous)),
     );
     api.me().then(
-      (me) => {
-        setState({ status: 'signed-in', user: me.user, enrolmentRequired: false });
-        checkEnrolmentPolicy(me.user);
-      },
+      (me) => setState({ status: 'signed-in', user: me.user, enrolmentRequired: me.twoFactorEnrolmentRequired }),
       () => setState({ status: 'signed-out', ended: false }),
     );
   }, []);
   const value: SessionValue = {
     state,
     signedIn(user) {
+      forgetLoaded();
       setState({ status: 'signed-in', user, enrolmentRequired: false });
-      checkEnrolmentPolicy(user);
+      // The policy may hold this account to enrolment: GET /me says so.
+      void api.me().then(
+        (me) =>
+          setState((previous) =>
+            previous.status === 'signed-in' ? { ...previous, enrolmentRequired: me.twoFactorEnrolmentRequired } : previous,
+          ),
+        () => undefined,
+      );
     },
     updateUser: (user) =>
       setState((previous) =>
@@ -66,6 +69,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       ),
     async signOut() {
       const logoutUrl = await api.signOut().catch(() => undefined);
+      forgetLoaded();
       setState({ status: 'signed-out', ended: false });
       // An SSO account also signs out at its provider (RP-initiated logout), which brings it back to /signin.
       if (logoutUrl && /^https?:\/\//i.test(logoutUrl)) window.location.assign(logoutUrl);

@@ -1,27 +1,33 @@
 /**
  * One app password as the help page lists it: name, assignment ("Mot de
  * passe - Non affectée" or the application, "affecté à la première
- * utilisation"), created, expires (expired, or soon), last use; the
- * actions are the caller's (Configurer and the trash for the owner,
- * revoke for an admin). Never holds a secret: the API sends none here.
+ * utilisation"), created, expires (expired, or soon), last use (the client
+ * by its short name); the actions are the caller's (Configurer and the
+ * trash for the owner, revoke for an admin). Highlighted when a link from
+ * Connexions récentes leads to it. Never holds a secret: the API sends none
+ * here.
  */
 import { AlertTriangle } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AppPassword } from '../api/types.js';
-import { expiresSoon, formatDate } from '../ui/format.js';
+import { ClientName } from '../ui/ClientName.js';
+import { DateTime } from '../ui/DateTime.js';
+import { expiresSoon } from '../ui/format.js';
 
 export function AppPasswordCard({
   appPassword,
   applicationLabel,
   actions,
   footer,
+  highlighted = false,
 }: {
   appPassword: AppPassword;
   applicationLabel: (id: string | null) => string | undefined;
   actions: ReactNode;
   /** Below the facts: « Comment se connecter » on the owner's own cards. */
   footer?: ReactNode;
+  highlighted?: boolean;
 }) {
   const { t } = useTranslation();
   const label = applicationLabel(appPassword.application) ?? t('appPasswords.unassigned');
@@ -29,7 +35,7 @@ export function AppPasswordCard({
   const lastUsed = appPassword.lastUsed;
   return (
     <li
-      className="card app-password"
+      className={highlighted ? 'card app-password highlighted' : 'card app-password'}
       id={`app-password-${appPassword.id}`}
       aria-labelledby={`ap-name-${appPassword.id}`}
       tabIndex={-1}
@@ -50,12 +56,14 @@ export function AppPasswordCard({
       <dl className="facts">
         <div>
           <dt>{t('appPasswords.created')}</dt>
-          <dd>{formatDate(appPassword.createdAt)}</dd>
+          <dd>
+            <DateTime value={appPassword.createdAt} />
+          </dd>
         </div>
         <div>
           <dt>{t('appPasswords.expires')}</dt>
           <dd>
-            {formatDate(appPassword.expiresAt)}
+            <DateTime value={appPassword.expiresAt} />
             {appPassword.expired ? <span className="badge danger">{t('appPasswords.expired')}</span> : null}
             {soon ? (
               <span className="badge warning">
@@ -64,12 +72,17 @@ export function AppPasswordCard({
             ) : null}
           </dd>
         </div>
-        <div>
+        <div className="last-use">
           <dt>{t('appPasswords.lastUsed')}</dt>
           <dd>
-            {lastUsed
-              ? t('appPasswords.lastUsedValue', { at: formatDate(lastUsed.at), ip: lastUsed.ip, client: lastUsed.client })
-              : t('appPasswords.neverUsed')}
+            {lastUsed ? (
+              <>
+                <DateTime value={lastUsed.at} /> {t('appPasswords.fromAddress', { ip: lastUsed.ip })}{' '}
+                <ClientName userAgent={lastUsed.client} />
+              </>
+            ) : (
+              t('appPasswords.neverUsed')
+            )}
           </dd>
         </div>
       </dl>

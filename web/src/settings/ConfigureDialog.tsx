@@ -8,7 +8,8 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client.js';
 import type { AppPassword, Application } from '../api/types.js';
-import { errorCode, errorMessage } from '../ui/error-message.js';
+import { errorMessage, fieldOf } from '../ui/error-message.js';
+import { useSubmit } from '../ui/use-submit.js';
 import { FieldError } from '../ui/FieldError.js';
 import { CloseButton, Modal } from '../ui/Modal.js';
 import { ApplicationSelect } from './ApplicationSelect.js';
@@ -29,28 +30,29 @@ export function ConfigureDialog({
   const { t } = useTranslation();
   const [name, setName] = useState(appPassword.name);
   const [application, setApplication] = useState(appPassword.application ?? '');
-  const [error, setError] = useState<{ field: 'name' | 'form'; message: string }>();
-  const [busy, setBusy] = useState(false);
+  const saving = useSubmit(async () => {
+    await api.updateAppPassword(appPassword.id, {
+      ...(name !== appPassword.name ? { name } : {}),
+      application: application === '' ? null : application,
+    });
+    onSaved();
+  });
+  const field = fieldOf(saving.failure, {
+    NAME_REQUIRED: 'name',
+    NAME_TOO_LONG: 'name',
+    NAME_INVALID_CHARACTERS: 'name',
+    NAME_TAKEN: 'name',
+  });
+  const error = saving.failure === undefined ? undefined : { field, message: errorMessage(t, saving.failure) };
   const labelOf = (id: string) => applications.find((candidate) => candidate.id === id)?.label[currentLanguage()] ?? id;
   // The application that would be cut off: the one assigned, else the one that last used it.
   const current = appPassword.application ?? appPassword.lastUsed?.application ?? null;
-  const cutOff = current !== null && application !== current ? labelOf(current) : null;
+  // Unassigned, it is bound again by whichever application uses it first: only another assignment cuts a client off.
+  const cutOff = current !== null && application !== '' && application !== current ? labelOf(current) : null;
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api.updateAppPassword(appPassword.id, {
-        ...(name !== appPassword.name ? { name } : {}),
-        application: application === '' ? null : application,
-      });
-      onSaved();
-    } catch (failure) {
-      const field = errorCode(failure)?.startsWith('NAME_') ? 'name' : 'form';
-      setError({ field, message: errorMessage(t, failure) });
-      setBusy(false);
-    }
+    void saving.run();
   }
 
   return (
@@ -92,7 +94,7 @@ export function ConfigureDialog({
         <FieldError id="configure-form-error" message={error?.field === 'form' ? error.message : undefined} />
         <div className="dialog-buttons">
           <CloseButton>{t('configure.cancel')}</CloseButton>
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className="primary" disabled={saving.busy}>
             {t('configure.save')}
           </button>
         </div>

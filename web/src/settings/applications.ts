@@ -6,7 +6,7 @@ import { currentLanguage } from '../i18n/i18n.js';
 import { useLoad } from '../ui/use-load.js';
 
 export function useApplications(): Application[] {
-  return useLoad(() => api.applications().then((reply) => reply.applications)).data ?? [];
+  return useLoad('applications', (signal) => api.applications(signal).then((reply) => reply.applications)).data ?? [];
 }
 
 export function useApplicationLabel(applications: Application[]): (id: string | null) => string | undefined {

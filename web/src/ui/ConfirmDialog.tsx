@@ -4,11 +4,11 @@
  * back; shows the action's error in place when it fails.
  */
 import * as AlertDialog from '@radix-ui/react-alert-dialog';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorMessage } from './error-message.js';
 import { FieldError } from './FieldError.js';
 import { useReturnFocus } from './return-focus.js';
+import { useSubmit } from './use-submit.js';
 
 export function ConfirmDialog({
   title,
@@ -30,20 +30,11 @@ export function ConfirmDialog({
 }) {
   const { t } = useTranslation();
   const returnFocus = useReturnFocus();
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-
-  async function run() {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onConfirm();
-      onClose();
-    } catch (failure) {
-      setError(errorMessage(t, failure));
-      setBusy(false);
-    }
-  }
+  const confirming = useSubmit(async () => {
+    await onConfirm();
+    onClose();
+  });
+  const error = confirming.failure === undefined ? undefined : errorMessage(t, confirming.failure);
 
   return (
     <AlertDialog.Root open onOpenChange={(open) => !open && onClose()}>
@@ -57,7 +48,7 @@ export function ConfirmDialog({
             <AlertDialog.Cancel asChild>
               <button type="button">{cancel}</button>
             </AlertDialog.Cancel>
-            <button type="button" className={tone} disabled={busy} onClick={() => void run()}>
+            <button type="button" className={tone} disabled={confirming.busy} onClick={() => void confirming.run()}>
               {confirm}
             </button>
           </div>
