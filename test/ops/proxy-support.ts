@@ -28,6 +28,7 @@ import { freePort } from '../helpers/pg-cluster.js';
 import { createPostgresDatabase, tempDir } from '../helpers/server.js';
 import { startNode, type ServedNode } from '../helpers/served-node.js';
 import { ensureWebBuild, launchBrowser } from '../helpers/browser.js';
+import { accountButton } from '../web-interface/support.js';
 
 const run = promisify(execFile);
 const OPENSSL = '/usr/bin/openssl';
@@ -298,7 +299,7 @@ export function describeProxyStory(
         await page.getByLabel("Nom d'utilisateur", { exact: true }).fill('admin');
         await page.getByLabel('Mot de passe', { exact: true }).fill(adminPassword);
         await page.getByRole('button', { name: 'Se connecter' }).click();
-        await page.getByRole('button', { name: 'Compte de admin' }).waitFor();
+        await page.getByRole('button', { name: accountButton('admin') }).waitFor();
         const cookies = await context.cookies(base);
         const session = cookies.find((cookie) => cookie.name === '__Host-sesame_session');
         assert.ok(session, `cookies: ${cookies.map((cookie) => cookie.name).join(', ')}`);
