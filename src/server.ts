@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
+import pretty from 'pino-pretty';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { LogEvent } from 'kysely';
 import type { Config } from './config/config.js';
@@ -51,6 +52,14 @@ import { sendOcsError } from './nextcloud/ocs-envelope.js';
 import { nextcloudPublicRoutes } from './nextcloud/public-routes.js';
 import { localDiskSpaceUsage } from './nextcloud/space-usage.js';
 import { webUi } from './web-ui/web-ui.js';
+import { RequestLog } from './http/request-log.js';
+import { checkProxySetup } from './http/proxy-setup.js';
+import { Metrics } from './ops/metrics.js';
+import { registerServerMetrics } from './ops/server-metrics.js';
+import { metricsSourceFor } from './ops/metrics-source.js';
+import { metricsRoute } from './ops/metrics-routes.js';
+import { healthRoutes } from './ops/health-routes.js';
+import { databaseProbe, fileStorageProbe, readinessCheck } from './ops/readiness.js';
 
 const THROTTLE_PRUNE_INTERVAL_MS = 10 * 60_000;
 /** JSON API bodies are small; file surfaces stream theirs. */
@@ -86,13 +95,27 @@ export interface Server {
 }
 
 function loggerOptions(config: Config, stream: Writable | undefined): FastifyServerOptions['logger'] {
+  const destination = config.logFormat === 'pretty' ? prettyLines(stream) : stream;
   return {
     level: config.logLevel,
-    ...(stream ? { stream } : {}),
+    ...(destination ? { stream: destination } : {}),
     // Credentials travel in these headers; a logged request keeps only its path.
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
     serializers: { req: serializeRequest },
   };
+}
+
+/** LOG_FORMAT=pretty: one coloured line per entry for a terminal (colours only on one). */
+function prettyLines(stream: Writable | undefined): Writable {
+  const destination = stream ?? process.stdout;
+  return pretty({
+    destination,
+    sync: true,
+    colorize: destination === process.stdout && process.stdout.isTTY,
+    translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    singleLine: true,
+  });
 }
 
 export async function buildServer(options: ServerOptions): Promise<Server> {
@@ -100,9 +123,11 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const clock = options.clock ?? systemClock;
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   if (config.oidc) checkIssuerTransport(config.oidc, options.allowLoopbackHttpIssuerForTests === true);
+  const metrics = new Metrics();
   // Created first for its logger, which the database's connection events go to.
   const app = Fastify({
     logger: loggerOptions(config, options.logStream),
+    logController: new RequestLog((answered) => metrics.observeRequest(answered)),
     trustProxy: config.trustProxy,
     ...serverTimeoutOptions(timeouts),
     frameworkErrors: withSecurityHeaders(frameworkErrorsOf({ webdav: sendDavError, ocs: sendOcsError })),
@@ -138,8 +163,9 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
       })
     : null;
   const argon2Cost = options.argon2CostForTests ?? PRODUCTION_ARGON2_COST;
-  const services: Services = { db, key, clock, argon2Cost, usage, verified: new VerifiedCredentials(), config, oidc };
+  const services: Services = { db, key, clock, argon2Cost, usage, verified: new VerifiedCredentials(), config, oidc, metrics };
   const filesDir = prepareFilesDirectory(config.dataDir);
+  const rechecks = registerServerMetrics(metrics, services);
   app.decorate('sesame', services);
   app.setValidatorCompiler(schemaValidatorCompiler());
   // JSON errors are the default; each surface that speaks another format sets its own.
@@ -149,6 +175,15 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   enforceBodyMinimumRate(app, timeouts);
   skipHandlersOfGoneClients(app);
   app.addHook('onRequest', refuseCredentialsInQuery);
+  checkProxySetup(app, config);
+  // The parts the server cannot serve without: /readyz asks each of them.
+  const readinessProbes = [databaseProbe(db), fileStorageProbe(filesDir)];
+  await app.register(healthRoutes, { readiness: readinessCheck(readinessProbes, app.log) });
+  if (config.metrics.token !== null || config.metrics.port !== null) {
+    // In a worker this also lets the primary gather this process's metrics (METRICS_PORT is the primary's).
+    const source = metricsSourceFor(metrics.registry);
+    if (config.metrics.token !== null) await app.register(metricsRoute, { token: config.metrics.token, source });
+  }
   // Session cookies and each route's declared authentication serve the JSON API and the sign-in routes
   // only: a file surface authenticates in its own hook and pays for neither on its requests.
   await app.register(async (sessionScope) => {
@@ -192,7 +227,12 @@ export async function buildServer(options: ServerOptions): Promise<Server> {
   const pruning = setInterval(() => {
     pruneThrottle(db, clock.now()).catch((error) => app.log.error({ err: error }, 'pruning throttle counters failed'));
   }, THROTTLE_PRUNE_INTERVAL_MS).unref();
-  const recheck = oidc ? startRecheckSchedule(services, oidc, app.log, { timer: options.noRecheckTimerForTests !== true }) : null;
+  const recheck = oidc
+    ? startRecheckSchedule(services, oidc, app.log, {
+        timer: options.noRecheckTimerForTests !== true,
+        onRound: (report) => rechecks.recheckRound(report),
+      })
+    : null;
   app.addHook('onClose', async () => {
     clearInterval(pruning);
     await recheck?.stop();

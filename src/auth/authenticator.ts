@@ -36,6 +36,7 @@ import type { Context } from '../context.js';
 import type { Principal } from './principal.js';
 import { parseBasicAuthorization, type BasicCredentials } from './basic-header.js';
 import type { VerifiedCredentials } from './verified-credentials.js';
+import { BasicRefusal, UNAUTHENTICATED_MESSAGE } from './basic-outcome.js';
 
 export interface AuthContext extends Context {
   usage: UsageRecorder;
@@ -51,7 +52,7 @@ export interface BasicAttempt {
 }
 
 export function unauthenticated(): SesameError {
-  return new SesameError('UNAUTHENTICATED', 'Authentication required: use your username and an app password.');
+  return new SesameError('UNAUTHENTICATED', UNAUTHENTICATED_MESSAGE);
 }
 
 /** What a verified credential is remembered by: its keyed hash, the address and what the endpoint accepts. */
@@ -63,7 +64,7 @@ function verifiedKey(secretHash: string, attempt: BasicAttempt): string {
 
 export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt): Promise<Principal> {
   const parsed = parseBasicAuthorization(attempt.authorization);
-  if (parsed.kind === 'absent') throw unauthenticated();
+  if (parsed.kind === 'absent') throw new BasicRefusal('no-credentials');
   const credentials = parsed.kind === 'basic' ? parsed.credentials : null;
   const secretHash = ctx.key.hashAppPassword(credentials?.password ?? '');
   const cacheKey = credentials === null ? null : verifiedKey(secretHash, attempt);
@@ -89,7 +90,7 @@ export async function authenticateBasic(ctx: AuthContext, attempt: BasicAttempt)
       credentials !== null && key !== null
         ? verifyBasicCredentials(ctx, credentials, key, found.candidate, attempt, guard)
         : Promise.resolve(null),
-    unauthenticated,
+    (refusal) => new BasicRefusal(refusal?.reason ?? 'malformed'),
     async (keys, now) => {
       const found = await readForBasicAuth(ctx.db, secretHash, keys);
       return { throttleState: throttleStateOf(found.throttle, now), found };
@@ -121,6 +122,7 @@ async function reuseVerified(
     return null;
   }
   if (credentials.username !== entry.username && usernameKey(credentials.username) !== entry.usernameKey) return null;
+  ctx.verified.countReuse();
   await ctx.usage.record({
     appPasswordId: entry.principal.appPasswordId,
     userId: entry.principal.userId,

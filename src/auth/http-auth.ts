@@ -18,10 +18,12 @@ import { clientOf, addressOf } from './request-source.js';
 import { authenticateBasic, unauthenticated, type AuthContext } from './authenticator.js';
 import type { Principal } from './principal.js';
 import type { AcceptedApplications } from '../app-passwords/verify.js';
+import { outcomeOfFailure, type BasicAuthObserver } from './basic-outcome.js';
 
-/** What authentication needs of the server: the domain context, the usage recorder, the public URL. */
+/** What authentication needs of the server: the domain context, the usage recorder, the public URL, the counts. */
 export interface AuthServices extends AuthContext {
   config: Pick<Config, 'publicUrl'>;
+  metrics: BasicAuthObserver;
 }
 
 /**
@@ -103,19 +105,25 @@ async function authenticateSession(services: AuthServices, request: FastifyReque
 /**
  * Basic auth of one request for the applications a surface accepts (null:
  * any application, never bound); sets the request's principal. Every
- * Basic-auth route goes through here.
+ * Basic-auth route goes through here, so its outcome is counted here.
  */
 export async function authenticateBasicRequest(
   services: AuthServices,
   request: FastifyRequest,
   applications: AcceptedApplications | null,
 ): Promise<Principal> {
-  request.principal = await authenticateBasic(services, {
-    authorization: request.headers.authorization,
-    ip: addressOf(request),
-    client: clientOf(request),
-    applications,
-  });
+  try {
+    request.principal = await authenticateBasic(services, {
+      authorization: request.headers.authorization,
+      ip: addressOf(request),
+      client: clientOf(request),
+      applications,
+    });
+  } catch (error) {
+    services.metrics.basicAuthAttempt(outcomeOfFailure(error));
+    throw error;
+  }
+  services.metrics.basicAuthAttempt('success');
   return request.principal;
 }
 

@@ -31,6 +31,8 @@ export interface VerifiedCredential {
 
 export class VerifiedCredentials {
   private readonly entries = new Map<string, VerifiedCredential>();
+  /** For the metrics: entries looked for, and entries reused (found, still valid, same user). */
+  private readonly counts = { lookups: 0, reuses: 0 };
 
   constructor(readonly capacity = VERIFIED_CREDENTIALS_CAPACITY) {}
 
@@ -40,7 +42,18 @@ export class VerifiedCredentials {
 
   /** The entry, still to be validated by the caller against the current version. */
   find(key: string): VerifiedCredential | undefined {
+    this.counts.lookups += 1;
     return this.entries.get(key);
+  }
+
+  /** Called when an entry found was reused: the request skipped the lookup. */
+  countReuse(): void {
+    this.counts.reuses += 1;
+  }
+
+  /** Reuses (hits) and lookups that found nothing reusable (misses), since the start. */
+  get reuseCounts(): { hits: number; misses: number } {
+    return { hits: this.counts.reuses, misses: this.counts.lookups - this.counts.reuses };
   }
 
   remember(key: string, entry: VerifiedCredential): void {

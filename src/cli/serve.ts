@@ -5,8 +5,9 @@
  * that fails creates nobody, it makes sure an administrator exists,
  * printing a created one's password once, on the console, never in the
  * log. With workers the primary then closes its own database connections:
- * it serves nothing and must outlive every worker. Shuts down cleanly on
- * SIGINT/SIGTERM, also while waiting for the database.
+ * it serves nothing and must outlive every worker. METRICS_PORT is served by
+ * the one process, or by the primary for all its workers. Shuts down cleanly
+ * on SIGINT/SIGTERM, also while waiting for the database.
  */
 import type { Writable } from 'node:stream';
 import type { Config } from '../config/config.js';
@@ -14,6 +15,8 @@ import { buildServer, type Server } from '../server.js';
 import { ensureFirstAdmin } from '../accounts/first-admin.js';
 import { whenDatabaseAnswers } from './database-wait.js';
 import { isWorkerProcess, leaveCluster, startWorkers, type Workers } from './workers.js';
+import { localMetrics, primaryMetrics } from '../ops/metrics-source.js';
+import { listenForMetrics, type MetricsListener } from '../ops/metrics-routes.js';
 
 /** Aborted by the first SIGINT or SIGTERM. */
 function stopSignal(): { signal: AbortSignal; dispose(): void } {
@@ -54,6 +57,18 @@ async function announceFirstAdmin(server: Server, signal: AbortSignal, console: 
   }
 }
 
+/**
+ * METRICS_PORT: the metrics on 127.0.0.1 — of this process alone, or, in the
+ * primary of WORKERS processes, of every worker gathered (the same source
+ * then answers a worker asked for /metrics on the shared port).
+ */
+async function startMetrics(config: Config, server: Server, primary: boolean): Promise<MetricsListener | null> {
+  const { token, port } = config.metrics;
+  if (token === null && port === null) return null;
+  const source = primary ? primaryMetrics() : localMetrics(server.services.metrics.registry);
+  return port === null ? null : listenForMetrics(port, source, server.app.log);
+}
+
 async function serveAsWorker(server: Server, signal: AbortSignal): Promise<void> {
   try {
     await server.app.listen({ host: server.services.config.host, port: server.services.config.port });
@@ -76,15 +91,20 @@ export async function serve(config: Config, console: Writable): Promise<void> {
     if (isWorkerProcess()) return await serveAsWorker(server, signal);
 
     let workers: Workers | null = null;
+    let metrics: MetricsListener | null = null;
     try {
       if (config.workers > 1) {
         // The primary migrates and makes sure of the administrator; the workers serve.
+        metrics = await startMetrics(config, server, true);
         workers = startWorkers(config.workers, say);
         await Promise.race([workers.listening, stopped(signal)]);
       } else {
         await server.app.listen({ host: config.host, port: config.port });
+        metrics = await startMetrics(config, server, false);
       }
     } catch (error) {
+      await metrics?.close();
+      await workers?.stop().catch(() => undefined);
       await server.close();
       throw error;
     }
@@ -96,6 +116,7 @@ export async function serve(config: Config, console: Writable): Promise<void> {
     }
     if (workers !== null) await server.close();
     await stopped(signal);
+    await metrics?.close();
     await workers?.stop().catch(() => undefined);
     if (workers === null) await server.close();
   } finally {

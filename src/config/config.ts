@@ -22,6 +22,10 @@ export interface Config {
   /** Proxies whose X-Forwarded-For is believed (addresses, CIDR ranges, or proxy-addr's names), or false. */
   trustProxy: string[] | false;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** One JSON object per line (for a log collector), or coloured lines for a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** The Prometheus metrics: at /metrics behind a Bearer token, and/or on a port of their own on loopback. */
+  metrics: MetricsConfig;
   /** Server processes `serve` starts with node:cluster (WORKERS, default: one per core). */
   workers: number;
   /** Single sign-on over OpenID Connect (OIDC_*), or null when not configured. */
@@ -42,6 +46,13 @@ export interface S3Config {
   credentials: { accessKeyId: string; secretAccessKey: string } | null;
   /** `<endpoint>/<bucket>/<key>` rather than `<bucket>.<endpoint>/<key>`. */
   forcePathStyle: boolean;
+}
+
+export interface MetricsConfig {
+  /** `GET /metrics` on the server's port answers only `Authorization: Bearer <token>`; null: not served there. */
+  token: string | null;
+  /** A second listener on 127.0.0.1 serving `/metrics` alone, without a token; null: none. */
+  port: number | null;
 }
 
 export interface OidcConfig {
@@ -69,17 +80,31 @@ const OIDC_OPTIONAL = ['OIDC_LABEL', 'OIDC_ALLOWED_DOMAINS', 'OIDC_ADMIN_GROUP',
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_FORMATS = ['json', 'pretty'] as const;
+/** A Bearer token guessable in no useful time: at least 32 characters of the token68 alphabet (RFC 7235). */
+const METRICS_TOKEN = /^[A-Za-z0-9\-._~+/]{32,256}=*$/;
 
 function invalid(variable: string, expectation: string, shown?: string): never {
   const got = shown === undefined ? '' : ` (got "${shown}")`;
   throw new SesameError('CONFIG_INVALID', `Invalid configuration: ${variable} must be ${expectation}${got}.`);
 }
 
-function parsePort(raw: string): number {
+function parsePort(raw: string, variable = 'PORT'): number {
   if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
-    invalid('PORT', 'an integer between 1 and 65535', raw);
+    invalid(variable, 'an integer between 1 and 65535', raw);
   }
   return Number(raw);
+}
+
+/** METRICS_TOKEN and METRICS_PORT: each optional; neither means no metrics are served. */
+function parseMetrics(env: Env, port: number): MetricsConfig {
+  const token = env.METRICS_TOKEN ?? '';
+  // Never echoed: it is a secret.
+  if (token !== '' && !METRICS_TOKEN.test(token)) invalid('METRICS_TOKEN', 'at least 32 characters of A-Z a-z 0-9 - . _ ~ + /');
+  const metricsPort =
+    env.METRICS_PORT === undefined || env.METRICS_PORT === '' ? null : parsePort(env.METRICS_PORT, 'METRICS_PORT');
+  if (metricsPort === port) invalid('METRICS_PORT', 'another port than PORT', env.METRICS_PORT);
+  return { token: token === '' ? null : token, port: metricsPort };
 }
 
 function parseDatabaseUrl(raw: string): string {
@@ -280,6 +305,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, logLevel);
 
+  const logFormat = env.LOG_FORMAT === undefined || env.LOG_FORMAT === '' ? 'json' : env.LOG_FORMAT;
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat))
+    invalid('LOG_FORMAT', `one of ${LOG_FORMATS.join(', ')}`, logFormat);
+
   const workersRaw = env.WORKERS ?? '';
   if (workersRaw !== '' && (!/^\d{1,3}$/.test(workersRaw) || Number(workersRaw) < 1 || Number(workersRaw) > 256)) {
     invalid('WORKERS', 'a whole number between 1 and 256', workersRaw);
@@ -295,6 +324,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     publicUrl,
     trustProxy,
     logLevel: logLevel as Config['logLevel'],
+    logFormat: logFormat as Config['logFormat'],
+    metrics: parseMetrics(env, port),
     workers,
     oidc: parseOidc(env, publicUrl),
     blobStore: parseBlobStore(env),

@@ -13,7 +13,7 @@ import { preparePrivateDirectory, preparePrivateFile, restrictIfPresent } from '
 import { sqliteFault } from './database-faults.js';
 import { DATABASE_LIMITS, type DatabaseLimits } from './limits.js';
 import { migrationProvider } from './migrations.js';
-import { BoundedPool } from './postgres-pool.js';
+import { BoundedPool, type PoolStats } from './postgres-pool.js';
 import type { Database } from './schema.js';
 import { SqliteFileDialect, STATEMENT_CACHE_SIZE } from './sqlite-driver.js';
 
@@ -57,6 +57,12 @@ export interface DirectReader {
 }
 
 const directReaders = new WeakMap<Db, DirectReader>();
+const connectionPools = new WeakMap<Db, Record<'serving' | 'reader', BoundedPool>>();
+
+/** PostgreSQL's two pools, by name, for the metrics; none on SQLite (one connection, no pool). */
+export function connectionPoolsOf(db: Db): Record<'serving' | 'reader', { readonly stats: PoolStats }> | null {
+  return connectionPools.get(db) ?? null;
+}
 
 /**
  * The hot path's reader, outside Kysely. On SQLite, a second, read-only
@@ -218,6 +224,7 @@ async function openPostgres(url: string, options: DatabaseOptions, limits: Datab
   const reader = new BoundedPool({ url, max: READER_POOL_SIZE, limits, onConnectionLost });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: serving }), ...log });
   directReaders.set(db, postgresDirectReader(reader, options.onQuery));
+  connectionPools.set(db, { serving, reader });
   closingWith(db, () => reader.end());
   return db;
 }

@@ -26,6 +26,12 @@ export interface PostgresPoolOptions {
   onConnectionLost: (error: Error) => void;
 }
 
+export interface PoolStats {
+  open: number;
+  idle: number;
+  waiting: number;
+}
+
 const PG_INT8_OID = 20;
 
 // Epoch-millisecond columns are int8; they fit a JS number exactly.
@@ -143,6 +149,11 @@ export class BoundedPool implements PostgresPool {
         client.release();
       }
     }
+  }
+
+  /** Connections open, idle among them, and requests waiting for one (for the metrics). */
+  get stats(): PoolStats {
+    return { open: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   end(): Promise<void> {

@@ -5,9 +5,12 @@
 import type { AuthServices } from '../auth/http-auth.js';
 import type { Config } from '../config/config.js';
 import type { OidcProvider } from '../oidc/provider.js';
+import type { Metrics } from '../ops/metrics.js';
 
 export interface Services extends AuthServices {
   config: Config;
+  /** The Prometheus metrics; other parts register their own instruments in it. */
+  metrics: Metrics;
   /** The OpenID provider, when single sign-on is configured. */
   oidc: OidcProvider | null;
 }

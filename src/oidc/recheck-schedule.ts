@@ -7,13 +7,13 @@
  * `timer: false` (tests only) keeps the discovery but runs no round: a test
  * whose clock it moves by hand runs each round itself, as a real-time timer
  * firing between its clock move and its own round would take that round's
- * accounts.
+ * accounts. `onRound` is told each round's report (the metrics count it).
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { isSesameError } from '../errors.js';
 import type { Context } from '../context.js';
 import type { OidcProvider } from './provider.js';
-import { recheckDueAccounts } from './recheck.js';
+import { recheckDueAccounts, type RecheckReport } from './recheck.js';
 import { describeProviderError } from './provider-errors.js';
 
 const TICK_MS = 60_000;
@@ -22,7 +22,7 @@ export function startRecheckSchedule(
   ctx: Context,
   provider: OidcProvider,
   log: FastifyBaseLogger,
-  { timer = true }: { timer?: boolean } = {},
+  { timer = true, onRound }: { timer?: boolean; onRound?: (report: RecheckReport) => void } = {},
 ): { stop(): Promise<void> } {
   const unreachable = (error: unknown) =>
     log.warn(
@@ -33,6 +33,7 @@ export function startRecheckSchedule(
   const runRound = () => {
     round ??= recheckDueAccounts(ctx, provider, unreachable)
       .then((report) => {
+        onRound?.(report);
         if (report.disabled > 0) log.info(report, 'SSO re-check disabled accounts the provider refused');
       })
       .catch((error) => {

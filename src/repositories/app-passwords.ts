@@ -358,3 +358,30 @@ export async function readForBasicAuth(
     version: Number(row.auth_version),
   };
 }
+
+export type AppPasswordState = 'active' | 'expired' | 'revoked';
+
+/** How many passwords there are per application ('' for unassigned) and state at `now` (for the metrics). */
+export async function countByApplicationAndState(
+  db: Db,
+  now: number,
+): Promise<{ application: string; state: AppPasswordState; count: number }[]> {
+  const rows = await db
+    .selectFrom('app_passwords')
+    .select((eb) => [
+      'application',
+      eb
+        .case()
+        .when('revoked_at', 'is not', null)
+        .then(eb.val<AppPasswordState>('revoked'))
+        .when('expires_at', '<=', now)
+        .then(eb.val<AppPasswordState>('expired'))
+        .else(eb.val<AppPasswordState>('active'))
+        .end()
+        .as('state'),
+      eb.fn.countAll<number>().as('count'),
+    ])
+    .groupBy(['application', 'state'])
+    .execute();
+  return rows.map((row) => ({ application: row.application ?? '', state: row.state, count: Number(row.count) }));
+}

@@ -97,3 +97,13 @@ export async function deleteSessionsOfUser(db: Db, userId: string, exceptId?: st
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
   await query.execute();
 }
+
+/** Sessions not yet expired at `now` (for the metrics). */
+export async function countLiveSessions(db: Db, now: number): Promise<number> {
+  const { live } = await db
+    .selectFrom('sessions')
+    .select((eb) => eb.fn.countAll<number>().as('live'))
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(live);
+}

@@ -88,14 +88,14 @@ async function refuseAfterRecording(record: () => Promise<void>, failure: () => 
 
 /**
  * Runs `check` with what the gate found (nothing, without a gate); null or a
- * Refusal means the credentials were wrong, and `failure()` is thrown after
- * the failure has been recorded.
+ * Refusal means the credentials were wrong, and `failure(refusal)` is
+ * thrown after the failure has been recorded.
  */
 export async function guardedAttempt<T, R = undefined>(
   ctx: Context,
   source: AttemptSource,
   check: (guard: AttemptGuard, found: NoInfer<R>) => Promise<T | Refusal | null>,
-  failure: () => SesameError,
+  failure: (refusal: Refusal | null) => SesameError,
   gate?: ThrottleGate<R>,
 ): Promise<GuardedResult<T, R>> {
   const now = ctx.clock.now();
@@ -112,7 +112,11 @@ export async function guardedAttempt<T, R = undefined>(
   if (state.ipUserRetryAfterS > 0) throw throttled(state.ipUserRetryAfterS);
   // An address's own block does not lock out users who have signed in from it before (a shared NAT or proxy).
   if (state.ipRetryAfterS > 0 && !(await knownAddress())) throw throttled(state.ipRetryAfterS);
-  if (usernameKey === null) return refuseAfterRecording(() => recordFailure(ctx.db, keys, now), failure);
+  if (usernameKey === null)
+    return refuseAfterRecording(
+      () => recordFailure(ctx.db, keys, now),
+      () => failure(null),
+    );
   if (state.accountFailures >= ACCOUNT_FAILURE_LIMIT && !(await knownAddress())) throw throttled(ACCOUNT_LOCK_RETRY_AFTER_S);
 
   // Held in an object: a `let` assigned inside the guard would be narrowed to null below and checked as `never`.
@@ -134,6 +138,7 @@ export async function guardedAttempt<T, R = undefined>(
   if (result === null || result instanceof Refusal) {
     const refusal = result instanceof Refusal ? result : null;
     const counted = held.reservation !== null;
+    const refused = () => failure(refusal);
     return refuseAfterRecording(async () => {
       if (!counted) await recordFailure(ctx.db, keys, now);
       const user = await findUserByKey(ctx.db, usernameKey);
@@ -151,7 +156,7 @@ export async function guardedAttempt<T, R = undefined>(
         lastSeen: now,
         count: 1,
       });
-    }, failure);
+    }, refused);
   }
   // A reservation exists only when the primary password itself was checked and found right.
   if (held.reservation) await settleSuccess(ctx.db, held.reservation);

@@ -16,6 +16,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, type TestServer } from '../helpers/server.js';
 import type { HttpReply, Session } from '../helpers/http.js';
 import { ALL_TABLES, PASSWORD, assertError, assertUnchanged, userWithSession } from './support.js';
@@ -209,10 +210,14 @@ describe('the HTTP edge of the JSON API', () => {
       for (const secret of ['bob', 's3cr3t-in-url', 'leak-me', 'leak-me-too']) {
         assert.ok(!log.includes(secret), `the log contains "${secret}"`);
       }
-      const paths = log
-        .split('\n')
-        .filter((line) => line.includes('"req"'))
-        .map((line) => JSON.parse(line).req.path);
+      // A request's line is written once its answer has ended, just after the client has it.
+      const loggedPaths = (): string[] =>
+        log
+          .split('\n')
+          .filter((line) => line.includes('"msg":"request"'))
+          .map((line) => JSON.parse(line).path);
+      for (let wait = 0; wait < 100 && !loggedPaths().includes('/api/v1/%ZZ'); wait++) await sleep(20);
+      const paths = loggedPaths();
       assert.ok(paths.includes('/api/v1/me'), `logged paths: ${paths.join(', ')}`);
       assert.ok(paths.includes('/api/v1/%ZZ'), `logged paths: ${paths.join(', ')}`);
     });

@@ -144,7 +144,7 @@ for (const dialect of DIALECTS) {
 
     it('logged the requests of the scenario', () => {
       assert.ok(log.length > 0, 'the log is not empty');
-      const requests = log.split('\n').filter((line) => line.includes('"incoming request"')).length;
+      const requests = log.split('\n').filter((line) => line.includes('"msg":"request"')).length;
       assert.ok(requests >= 20, `one line per request of the scenario (${requests})`);
       assert.match(log, /\/api\/v1\/forward-auth\/webdav/);
       assert.match(log, /\/api\/v1\/me/);

@@ -52,8 +52,10 @@ function childrenOf(pid: number): number[] {
 
 async function spawnOn(port: number, options: NodeOptions): Promise<ServedNode> {
   const dataDir = options.env.DATA_DIR ?? tempDir();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env, PORT: String(port) };
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // The test's own environment never leaks in; a node is given HOST or PUBLIC_URL only by its options.
   for (const name of ['HOST', 'PUBLIC_URL', 'NODE_TEST_CONTEXT']) delete env[name];
+  Object.assign(env, { DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...options.env, PORT: String(port) });
   if (options.env.DATABASE_URL === undefined) delete env.DATABASE_URL;
   const command = [process.execPath, 'dist/cli/main.js', 'serve'];
   const [file, ...args] = options.asNobody

@@ -137,6 +137,41 @@ describe('loadConfig', () => {
   }
 });
 
+describe('loadConfig: logs and metrics', () => {
+  const TOKEN = 'k9V-2xQ_7mZ~pL.4rT+8wN/3bH6cJ5dF1gS0aY';
+
+  it('logs JSON lines by default, pretty lines with LOG_FORMAT=pretty, and serves no metrics unless asked', () => {
+    const config = loadConfig({}, CWD);
+    assert.equal(config.logFormat, 'json');
+    assert.deepEqual(config.metrics, { token: null, port: null });
+    assert.equal(loadConfig({ LOG_FORMAT: 'pretty' }, CWD).logFormat, 'pretty');
+  });
+
+  it('takes METRICS_TOKEN and METRICS_PORT, together or alone', () => {
+    assert.deepEqual(loadConfig({ METRICS_TOKEN: TOKEN }, CWD).metrics, { token: TOKEN, port: null });
+    assert.deepEqual(loadConfig({ METRICS_PORT: '9464' }, CWD).metrics, { token: null, port: 9464 });
+    assert.deepEqual(loadConfig({ METRICS_TOKEN: TOKEN, METRICS_PORT: '9464' }, CWD).metrics, { token: TOKEN, port: 9464 });
+  });
+
+  it('refuses a LOG_FORMAT it does not know, naming LOG_FORMAT', () => {
+    assert.match(configError({ LOG_FORMAT: 'xml' }).message, /LOG_FORMAT must be one of json, pretty \(got "xml"\)/);
+  });
+
+  for (const token of ['short-token', 'x'.repeat(31), `${'x'.repeat(40)} y`, `${'x'.repeat(40)}\n`, `${'é'.repeat(40)}`]) {
+    it(`refuses METRICS_TOKEN ${JSON.stringify(token.slice(0, 12))}… without echoing it`, () => {
+      const error = configError({ METRICS_TOKEN: token });
+      assert.match(error.message, /METRICS_TOKEN must be at least 32 characters/);
+      assert.ok(!error.message.includes(token), error.message);
+    });
+  }
+
+  for (const port of ['0', '65536', 'nine', '8080']) {
+    it(`refuses METRICS_PORT=${port} (a port, and not the server's own)`, () => {
+      assert.match(configError({ METRICS_PORT: port, PORT: '8080' }).message, /METRICS_PORT must be/);
+    });
+  }
+});
+
 describe('loadConfig: the blob store (S3_*)', () => {
   const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
   const S3 = {
